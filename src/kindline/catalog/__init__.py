@@ -1,0 +1,1 @@
+"""The product catalog: plans, add-ons, channels, equipment and cards, versioned by date."""

@@ -1,0 +1,121 @@
+"""The `kindline` command. Every verb has --help; later capabilities add verbs here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kindline.core.settings import get_settings
+
+app = typer.Typer(help="kindline：长者优先的电信/有线电视客户服务平台。", no_args_is_help=True)
+db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo operator.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The product catalog.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(users_app, name="users")
+
+
+def _runtime():
+    from kindline.core.runtime import build_runtime
+
+    return build_runtime(get_settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the database named by KINDLINE_DATABASE_URL."""
+    from kindline.core.migrate import upgrade
+
+    runtime = _runtime()
+    upgrade(runtime.engine)
+    typer.echo(f"数据库已是最新结构：{runtime.engine.url.render_as_string(hide_password=True)}")
+
+
+@catalog_app.command("load")
+def catalog_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML catalog")]) -> None:
+    """Load a YAML catalog; loading the same file again changes nothing."""
+    from kindline.catalog import loader
+    from kindline.core.db import transaction
+
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        report = loader.load_file(session, runtime.clock, file)
+    typer.echo(f"产品 {len(report.codes)} 个：新增产品 {report.products_added}，新增版本 {report.versions_added}，"
+               f"更新版本 {report.versions_updated}，未变 {report.unchanged}")
+
+
+@users_app.command("create")
+def users_create(username: str, roles: Annotated[list[str], typer.Option("--role", help="repeat for more roles")],
+                 password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+                 name: Annotated[str | None, typer.Option(help="display name")] = None) -> None:
+    """Create a staff user with one or more roles."""
+    from kindline.core.auth.service import create_staff
+    from kindline.core.db import transaction
+
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        user = create_staff(session, runtime.clock, username, password, roles, name)
+    typer.echo(f"已创建员工账号 {user.username}（{', '.join(user.roles)}）")
+
+
+@demo_app.command("load")
+def demo_load(seed: Annotated[int, typer.Option(help="same seed, same data")] = 20261122,
+              subscribers: Annotated[int, typer.Option(min=50)] = 2000) -> None:
+    """Load the demo operator: catalog, staff (one per role) and subscribers."""
+    from kindline.demo.loader import load_demo
+
+    runtime = _runtime()
+    summary = load_demo(runtime, seed=seed, subscribers=subscribers, progress=typer.echo)
+    typer.echo(summary)
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000) -> None:
+    """Serve the API and the pages on whatever database the settings name."""
+    import uvicorn
+
+    from kindline.app import create_app
+
+    uvicorn.run(create_app(_runtime()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def run(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000) -> None:
+    """What `make run` does: migrate, load the demo when the database is empty, print the URLs, serve."""
+    import uvicorn
+
+    from kindline.app import create_app
+    from kindline.core.migrate import upgrade
+    from kindline.demo.loader import is_loaded, load_demo, welcome
+
+    runtime = _runtime()
+    upgrade(runtime.engine)
+    if not is_loaded(runtime):
+        typer.echo("首次启动：正在载入示范运营商数据……")
+        typer.echo(load_demo(runtime, progress=typer.echo))
+    typer.echo(welcome(f"http://{host}:{port}"))
+    uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def worker(interval: Annotated[float, typer.Option(help="seconds between rounds")] = 1.0) -> None:
+    """Deliver the outbox (SMS and events) in its own process; run as many as needed."""
+    import time
+
+    from kindline.core.outbox import deliver_due
+
+    runtime = _runtime()
+    typer.echo("发送进程已启动（Ctrl+C 结束）")
+    while True:
+        sent = deliver_due(runtime.sessions, runtime.clock)
+        if not sent:
+            time.sleep(interval)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

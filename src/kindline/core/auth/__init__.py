@@ -1,0 +1,1 @@
+"""Sign-in and permissions for staff (password) and subscribers (SMS code)."""

@@ -1,0 +1,52 @@
+"""Roles are named sets of permissions; code checks permissions, never roles."""
+
+from __future__ import annotations
+
+CUSTOMERS_READ = "customers:read"
+CUSTOMERS_WRITE = "customers:write"
+PII_VIEW = "pii:view"
+SEGMENTS_WRITE = "segments:write"
+CARE_WRITE = "care:write"
+CATALOG_WRITE = "catalog:write"
+ORDERS_READ = "orders:read"
+ORDERS_WRITE = "orders:write"
+AUDIT_READ = "audit:read"
+SMS_VIEW = "sms:view"
+USERS_ADMIN = "users:admin"
+CLOCK_ADMIN = "clock:admin"
+
+ALL = frozenset({
+    CUSTOMERS_READ, CUSTOMERS_WRITE, PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, CATALOG_WRITE,
+    ORDERS_READ, ORDERS_WRITE, AUDIT_READ, SMS_VIEW, USERS_ADMIN, CLOCK_ADMIN,
+})
+
+_FRONT_LINE = {CUSTOMERS_READ, CUSTOMERS_WRITE, ORDERS_READ, ORDERS_WRITE}
+
+ROLES: dict[str, frozenset[str]] = {
+    "agent": frozenset(_FRONT_LINE),
+    "hall_clerk": frozenset(_FRONT_LINE | {SEGMENTS_WRITE}),
+    "care_specialist": frozenset(_FRONT_LINE | {SEGMENTS_WRITE, CARE_WRITE}),
+    "complaint_handler": frozenset({CUSTOMERS_READ, ORDERS_READ}),
+    "technician": frozenset({CUSTOMERS_READ, ORDERS_READ}),
+    "supervisor": frozenset(_FRONT_LINE | {PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, AUDIT_READ, SMS_VIEW}),
+    "inspector": frozenset({CUSTOMERS_READ, ORDERS_READ, AUDIT_READ}),
+    "admin": ALL,
+}
+
+ROLE_NAMES_ZH = {
+    "agent": "客服代表",
+    "hall_clerk": "营业员",
+    "care_specialist": "爱心专员",
+    "complaint_handler": "投诉处理员",
+    "technician": "装维人员",
+    "supervisor": "值班主管",
+    "inspector": "服务督查",
+    "admin": "系统管理员",
+}
+
+
+def permissions_for(roles: list[str]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLES[role]
+    return frozenset(granted)

@@ -1,0 +1,1 @@
+"""Subscribers: real-name records, segments, lines and services, family and consent."""

@@ -1,0 +1,14 @@
+"""Every table, imported in one place for Alembic and for schema checks."""
+
+from kindline.catalog.models import Product, ProductVersion  # noqa: F401
+from kindline.core.audit import AuditRecord  # noqa: F401
+from kindline.core.auth.models import StaffUser  # noqa: F401
+from kindline.core.db import Base
+from kindline.core.outbox import OutboxMessage  # noqa: F401
+from kindline.core.sms import SmsMessage  # noqa: F401
+from kindline.customers.models import (  # noqa: F401
+    CareArchive, Customer, FamilyNumber, Line, LineProduct, LocationConsent, PriorityGroup, SignInCode,
+)
+from kindline.orders.models import Order, OrderTransition  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,5 @@
+"""Placeholder until the pages land."""
+
+
+def mount_pages(app) -> None:
+    return None

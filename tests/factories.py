@@ -1,0 +1,42 @@
+"""Valid test data built with the same libraries the product validates with."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from stdnum.cn import ric
+
+from kindline.catalog import loader
+from kindline.core.db import transaction
+
+_serial = itertools.count(1)
+_mobile = itertools.count(13800000001)
+
+
+def resident_id(birth: date, area: str = "110101", female: bool = False) -> str:
+    """A real-format ID number; each call gives a new sequence number."""
+    seq = next(_serial) % 500
+    order = f"{seq:02d}" + str((2 * (seq % 5)) + (0 if female else 1))
+    body = f"{area}{birth:%Y%m%d}{order}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def mobile() -> str:
+    return str(next(_mobile))
+
+
+def customer_body(birth: date = date(1980, 5, 17), **overrides) -> dict:
+    body = {
+        "name": "张建国",
+        "id_number": resident_id(birth),
+        "phone": mobile(),
+        "address": {"province": "江苏省", "city": "南京市", "district": "玄武区", "detail": "北京东路1号"},
+    }
+    body.update(overrides)
+    return body
+
+
+def load_demo_catalog(runtime) -> None:
+    with transaction(runtime.sessions) as session:
+        loader.load_file(session, runtime.clock, loader.DEMO_CATALOG)
