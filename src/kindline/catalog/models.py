@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kindline.core.db import Base, JSONType
@@ -41,7 +41,7 @@ class ProductVersion(Base):
     price_fen: Mapped[int]
     voice_seconds: Mapped[int] = mapped_column(default=0)
     sms_messages: Mapped[int] = mapped_column(default=0)
-    data_bytes: Mapped[int] = mapped_column(default=0)
+    data_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     family_slots: Mapped[int] = mapped_column(default=0)
     secondary_cards: Mapped[int] = mapped_column(default=0)
     shares_pool: Mapped[bool] = mapped_column(default=False)

@@ -63,8 +63,7 @@ def open_line(session: Session, clock: Clock, customer: Customer, *, kind: str, 
                 primary_line_id=primary.id if primary else None, service_address=service_address,
                 stb_serial=stb_serial, tv_authorization="authorized" if kind == "tv" else None,
                 activated_at=clock.now())
-    session.add(line)
-    customer.lines.append(line)
+    customer.lines.append(line)  # the relationship cascade adds it to the session
     session.flush()
     return line
 
@@ -112,7 +111,6 @@ def subscribe(session: Session, clock: Clock, line: Line, code: str, order_id: i
     _product, version = check_offer(session, clock, owner, line.kind, held_codes(line), code)
     held = LineProduct(line_id=line.id, product_code=code, product_version_id=version.id, status="active",
                        started_at=clock.now(), order_id=order_id)
-    session.add(held)
     line.products.append(held)
     session.flush()
     return held
@@ -216,7 +214,6 @@ def add_family_number(session: Session, clock: Clock, line: Line, number: str, r
     if len(line.family_numbers) >= slots:
         raise Conflict("family_numbers_full", f"亲情号最多{slots}个。", f"at most {slots} family numbers")
     entry = FamilyNumber(line_id=line.id, number=number, relation=relation.strip() or "家人", added_at=clock.now())
-    session.add(entry)
     line.family_numbers.append(entry)
     return entry
 

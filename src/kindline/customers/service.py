@@ -144,7 +144,6 @@ def verify_priority_group(session: Session, clock: Clock, customer: Customer, gr
         raise Conflict("duplicate_priority_group", "该群体身份已登记。", f"group {group} already recorded")
     entry = PriorityGroup(customer_id=customer.id, group_name=group, verified_by=actor.id,
                           verified_at=clock.now(), note=note)
-    session.add(entry)
     customer.priority_groups.append(entry)
     return entry
 

@@ -117,8 +117,7 @@ def _record(session: Session, clock: Clock, order: Order, old: str | None, new: 
             principal: Principal | None, note: str) -> None:
     entry = OrderTransition(order_id=order.id, from_status=old, to_status=new, at=clock.now(),
                             actor=_actor(principal), note=note)
-    session.add(entry)
-    order.history.append(entry)
+    order.history.append(entry)  # appended once: adding it to the session too would autoflush a duplicate
 
 
 def transition(session: Session, clock: Clock, order: Order, to: str, principal: Principal | None,

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:43:09.174943
 """
 
 from alembic import op
@@ -163,7 +162,7 @@ def upgrade() -> None:
     sa.Column('price_fen', sa.Integer(), nullable=False),
     sa.Column('voice_seconds', sa.Integer(), nullable=False),
     sa.Column('sms_messages', sa.Integer(), nullable=False),
-    sa.Column('data_bytes', sa.Integer(), nullable=False),
+    sa.Column('data_bytes', sa.BigInteger(), nullable=False),
     sa.Column('family_slots', sa.Integer(), nullable=False),
     sa.Column('secondary_cards', sa.Integer(), nullable=False),
     sa.Column('shares_pool', sa.Boolean(), nullable=False),

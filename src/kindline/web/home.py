@@ -1,0 +1,28 @@
+"""The front door (/) and the elder-mode switch (/mode), shared by both sites."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+
+from kindline.web.render import ELDER_COOKIE, ELDER_COOKIE_AGE, render, safe_next
+from kindline.web.routing import page_router
+
+router = page_router()
+
+
+@router.get("/")
+def home(request: Request):
+    return render(request, "shared/home.html", title="欢迎")
+
+
+@router.get("/mode")
+def switch_mode(request: Request, elder: str = "1", next: str = "/"):
+    """A plain link flips 长辈版 on or off; it works without JavaScript and the
+    choice stays in a cookie for a year. Only a local `next` is followed."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if elder == "1":
+        response.set_cookie(ELDER_COOKIE, "1", max_age=ELDER_COOKIE_AGE, samesite="lax", httponly=True)
+    else:
+        response.delete_cookie(ELDER_COOKIE, samesite="lax", httponly=True)
+    return response
