@@ -13,6 +13,7 @@ from kindline.catalog.api import router as catalog_router
 from kindline.core import http_errors
 from kindline.core.admin_api import router as admin_router
 from kindline.core.auth.api import router as auth_router
+from kindline.core.logs import install_pii_filter
 from kindline.core.outbox import OutboxWorker
 from kindline.core.runtime import Runtime, build_runtime
 from kindline.core.settings import get_settings
@@ -30,6 +31,7 @@ def _customer_name(session, customer_id: int) -> str | None:
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or build_runtime(get_settings())
+    install_pii_filter()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -117,5 +117,18 @@ def worker(interval: Annotated[float, typer.Option(help="seconds between rounds"
             time.sleep(interval)
 
 
+def main() -> None:
+    """Entry point: a domain error is a clear Chinese line and exit code 1, not a traceback."""
+    from kindline.core.errors import DomainError
+
+    try:
+        app()
+    except DomainError as error:
+        typer.echo(f"错误：{error.message}（{error.code}）", err=True)
+        if error.detail:
+            typer.echo(f"详情：{error.detail}", err=True)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

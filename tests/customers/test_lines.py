@@ -117,3 +117,17 @@ def test_family_api_masks_numbers_and_subscriber_sees_only_own_line(client, runt
     token = runtime.tokens.issue(Principal("subscriber", other, "other"))
     refused = client.get(f"/api/v1/lines/{line_id}", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 403
+
+
+def test_suspend_on_request_and_resume(client, runtime, catalog, staff):
+    customer = register(runtime)
+    line_id = open_mobile(runtime, customer, "MOB-39")
+    headers = staff("hall_clerk")
+    suspended = client.post(f"/api/v1/lines/{line_id}/suspend", headers=headers).json()
+    assert (suspended["status"], suspended["suspend_reason"]) == ("suspended", "request")
+    resumed = client.post(f"/api/v1/lines/{line_id}/resume", headers=headers).json()
+    assert (resumed["status"], resumed["suspend_reason"]) == ("active", None)
+    with transaction(runtime.sessions) as session:
+        lines.cancel(session, runtime.clock, lines.get(session, line_id))
+    refused = client.post(f"/api/v1/lines/{line_id}/suspend", headers=headers)
+    assert refused.status_code == 409 and refused.json()["code"] == "line_cancelled"

@@ -167,3 +167,20 @@ def verify_sms_code(body: CodeVerify, request: Request, session: DbSession, cloc
         session.commit()  # a wrong try counts even though the answer is an error
         raise
     return token_for(request, Principal("subscriber", customer.id, customer.name))
+
+
+@router.post("/lines/{line_id}/suspend", response_model=LineRead)
+def suspend_line(line_id: int, session: DbSession, caller: Caller):
+    """停机保号 on the holder's request (arrears suspension belongs to billing)."""
+    line = _line_for(session, caller, line_id, CUSTOMERS_WRITE)
+    lines.suspend(line, "request")
+    return LineRead.of(line)
+
+
+@router.post("/lines/{line_id}/resume", response_model=LineRead)
+def resume_line(line_id: int, session: DbSession, caller: Caller):
+    line = _line_for(session, caller, line_id, CUSTOMERS_WRITE)
+    if line.suspend_reason == "arrears" and not caller.is_staff:
+        raise Forbidden("arrears_suspension", "欠费停机请先缴费，或到营业厅办理。", "arrears suspension is lifted by payment")
+    lines.resume(line)
+    return LineRead.of(line)
