@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from kindline.core.auth.principal import Principal
 from kindline.core.auth.service import load_principal
 from kindline.core.clock import Clock
+from kindline.core.db import transaction
 from kindline.core.errors import Unauthenticated
 from kindline.core.runtime import Runtime
 
@@ -23,15 +24,8 @@ def get_runtime(request: Request) -> Runtime:
 def _session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled
     back when it raises (scope="function" commits before the answer is sent)."""
-    session = get_runtime(request).sessions()
-    try:
+    with transaction(get_runtime(request).sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _clock(request: Request) -> Clock:
