@@ -17,7 +17,7 @@ _mobile = itertools.count(13800000001)
 def resident_id(birth: date, area: str = "110101", female: bool = False) -> str:
     """A real-format ID number; each call gives a new sequence number."""
     seq = next(_serial) % 500
-    order = f"{seq:02d}" + str((2 * (seq % 5)) + (0 if female else 1))
+    order = f"{seq // 5:02d}{2 * (seq % 5) + (0 if female else 1)}"
     body = f"{area}{birth:%Y%m%d}{order}"
     return body + ric.calc_check_digit(body + "0")
 

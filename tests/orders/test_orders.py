@@ -268,3 +268,25 @@ def test_unknown_type_line_of_someone_else_and_unknown_product(client, runtime, 
     assert _post(client, clerk, {"type": "product_order", "customer_id": other, "line_id": theirs,
                                  "product_codes": ["NOPE"]}).status_code == 404
     assert _orders(runtime) == 0
+
+
+def test_one_base_product_per_line_and_secondary_card_rules(client, runtime, catalog, clerk):
+    customer = register(runtime)
+    broadband = _post(client, clerk, {"type": "new_installation", "customer_id": customer, "line_kind": "broadband",
+                                      "number": "BB02580009", "service_address": "玄武区1号",
+                                      "product_codes": ["BB-100M", "BB-300M"]})
+    assert broadband.json()["code"] == "plan_exists"
+    primary = open_mobile(runtime, customer, "MOB-98")
+    on_primary = _post(client, clerk, {"type": "product_order", "customer_id": customer, "line_id": primary,
+                                       "product_codes": ["MOB-SEC"]})
+    assert on_primary.json()["code"] == "secondary_card_only"
+    card = _post(client, clerk, {"type": "account_opening", "customer_id": customer, "number": mobile(),
+                                 "primary_line_id": primary, "product_codes": ["MOB-SEC"]})
+    assert card.status_code == 201, card.text
+    plan_on_card = _post(client, clerk, {"type": "product_order", "customer_id": customer,
+                                         "line_id": card.json()["line_id"], "product_codes": ["MOB-39"]})
+    assert plan_on_card.json()["code"] == "secondary_shares_plan"
+    downgrade = _post(client, clerk, {"type": "service_change", "customer_id": customer, "line_id": primary,
+                                      "product_codes": ["MOB-39"]})
+    assert downgrade.status_code == 409 and downgrade.json()["code"] == "secondary_cards_exceed"
+    assert _line(runtime, primary)[1] == ["MOB-98"]

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kindline.core.db import Base, JSONType
 
 LINE_KINDS = {"mobile": "手机", "broadband": "宽带", "fixed": "固话", "tv": "电视"}
+# The one base product a line holds; replacing it is a service change (套餐变更).
+BASE_KINDS = frozenset({"plan", "broadband", "fixed_line", "tv_package"})
 
 
 class Product(Base):

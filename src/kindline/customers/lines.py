@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kindline.catalog import eligibility
 from kindline.catalog import service as catalog
-from kindline.catalog.models import LINE_KINDS, Product, ProductVersion
+from kindline.catalog.models import BASE_KINDS, LINE_KINDS, Product, ProductVersion
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.customers import service as customers
@@ -85,18 +85,40 @@ def secondary_cards(session: Session, line: Line) -> list[Line]:
 
 
 def check_offer(session: Session, clock: Clock, customer: Customer, line_kind: str, held: list[str],
-                code: str) -> tuple[Product, ProductVersion]:
+                code: str, secondary: bool = False) -> tuple[Product, ProductVersion]:
     """Eligibility of `code` for a holder and a line (existing or about to be
-    opened) holding `held`, and the version in force today."""
+    opened, a secondary card or not) holding `held`, and the version in force."""
     product, version = catalog.offer(session, code, clock.today())
     required = (version.terms.get("eligibility") or {}).get("requires_products") or []
     eligibility.check(product, version, customers.holder_facts(customer, clock), line_kind, held,
                       catalog.names(session, required, clock.today()))
     if code in held:
         raise Conflict("already_subscribed", f"该号码已订购{version.name}。", f"{code} already active on the line")
-    if product.kind == "plan" and any(p.kind == "plan" for p in _products(session, held)):
-        raise Conflict("plan_exists", "该号码已有套餐，请办理套餐变更。", "line already has a plan; use service_change")
+    if product.kind == "secondary_card" and not secondary:
+        raise Conflict("secondary_card_only", "副卡须在主卡下开户办理。", "secondary-card products go on secondary lines")
+    if secondary and product.kind in BASE_KINDS:
+        raise Conflict("secondary_shares_plan", "副卡共享主卡套餐，不能单独办理套餐。", "secondary lines share the primary plan")
+    if product.kind in BASE_KINDS and any(p.kind in BASE_KINDS for p in _products(session, held)):
+        raise Conflict("plan_exists", "该业务已有套餐，请办理套餐变更。", "line already has a base product; use service_change")
     return product, version
+
+
+def check_change(session: Session, clock: Clock, line: Line, code: str) -> tuple[Product, ProductVersion]:
+    """A service change to base product `code`: its eligibility without the old
+    base product, and room for the secondary cards already on the line."""
+    product, version = catalog.offer(session, code, clock.today())
+    if product.kind not in BASE_KINDS:
+        raise Invalid("not_a_plan", "套餐变更只能选择套餐类产品。", f"{code} is not a base product")
+    base = [p.code for p in _products(session, held_codes(line)) if p.kind in BASE_KINDS]
+    if code in base:
+        raise Conflict("already_subscribed", "该号码已是此套餐。", f"{code} already active")
+    cards = [c for c in secondary_cards(session, line) if c.status != "cancelled"]
+    if len(cards) > version.secondary_cards:
+        raise Conflict("secondary_cards_exceed", f"新套餐最多支持{version.secondary_cards}张副卡，请先办理副卡销户。",
+                       f"{len(cards)} secondary cards, {code} allows {version.secondary_cards}")
+    others = [c for c in held_codes(line) if c not in base]
+    owner = customers.get(session, line.customer_id)
+    return check_offer(session, clock, owner, line.kind, others, code, line.primary_line_id is not None)
 
 
 def _products(session: Session, codes: list[str]) -> list[Product]:
@@ -108,7 +130,8 @@ def _products(session: Session, codes: list[str]) -> list[Product]:
 def subscribe(session: Session, clock: Clock, line: Line, code: str, order_id: int | None = None) -> LineProduct:
     _require_open(line)
     owner = customers.get(session, line.customer_id)
-    _product, version = check_offer(session, clock, owner, line.kind, held_codes(line), code)
+    _product, version = check_offer(session, clock, owner, line.kind, held_codes(line), code,
+                                    secondary=line.primary_line_id is not None)
     held = LineProduct(line_id=line.id, product_code=code, product_version_id=version.id, status="active",
                        started_at=clock.now(), order_id=order_id)
     line.products.append(held)
@@ -130,16 +153,12 @@ def unsubscribe(session: Session, clock: Clock, line: Line, code: str) -> LinePr
 
 
 def change_plan(session: Session, clock: Clock, line: Line, code: str, order_id: int | None = None) -> LineProduct:
-    """Swap the line's plan: the new one is checked before the old one ends."""
-    product, _ = catalog.offer(session, code, clock.today())
-    if product.kind != "plan":
-        raise Invalid("not_a_plan", "套餐变更只能选择套餐类产品。", f"{code} is not a plan")
-    current = [p for p in _products(session, held_codes(line)) if p.kind == "plan"]
-    for old in current:
-        if old.code == code:
-            raise Conflict("already_subscribed", "该号码已是此套餐。", f"{code} already active")
-        held = next(p for p in active_products(line) if p.product_code == old.code)
-        held.status, held.ended_at = "ended", clock.now()
+    """Swap the line's base product: the new one is checked before the old one ends."""
+    check_change(session, clock, line, code)
+    for old in _products(session, held_codes(line)):
+        if old.kind in BASE_KINDS:
+            held = next(p for p in active_products(line) if p.product_code == old.code)
+            held.status, held.ended_at = "ended", clock.now()
     session.flush()
     return subscribe(session, clock, line, code, order_id)
 

@@ -15,7 +15,7 @@ from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.core.settings import get_settings
 from kindline.customers.idnumber import age_on, parse_resident_id
 from kindline.customers.models import CareArchive, Customer, Line, PriorityGroup
-from kindline.customers.phone import normalize_mobile
+from kindline.customers.phone import is_mobile, normalize_mobile
 from kindline.customers.segments import PRIORITY_GROUPS, segments_of
 
 CHANNELS = ("hall", "hotline", "online", "app", "sms", "chat", "terminal", "partner")
@@ -82,7 +82,7 @@ def find(session: Session, *, phone: str | None = None, name: str | None = None,
     """A select over customers by phone (contact or line number), name or ID tail."""
     stmt = select(Customer).order_by(Customer.id)
     if phone:
-        digits = "".join(ch for ch in phone if ch.isdigit())
+        digits = normalize_mobile(phone) if is_mobile(phone) else "".join(ch for ch in phone if ch.isdigit())
         on_line = select(Line.customer_id).where(Line.number == digits)
         stmt = stmt.where(or_(Customer.phone == digits, Customer.id.in_(on_line)))
     if name:

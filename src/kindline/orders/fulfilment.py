@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kindline.catalog import service as catalog
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Invalid
 from kindline.customers import lines, service as customers
@@ -63,7 +62,8 @@ def _opening_check(job: Job, kinds: set[str]) -> str:
         raise _missing("number", "号码或账号")
     held: list[str] = []
     for code in _products(job):
-        lines.check_offer(job.session, job.clock, job.customer, kind, held, code)
+        lines.check_offer(job.session, job.clock, job.customer, kind, held, code,
+                          secondary=job.request.primary_line_id is not None)
         held.append(code)
     return kind
 
@@ -105,11 +105,7 @@ def check_change(job: Job) -> None:
     codes = _products(job)
     if len(codes) != 1:
         raise Invalid("one_plan", "套餐变更一次只能选一个新套餐。", "service_change takes exactly one plan")
-    product, version = catalog.offer(job.session, codes[0], job.clock.today())
-    if product.kind != "plan":
-        raise Invalid("not_a_plan", "套餐变更只能选择套餐类产品。", f"{codes[0]} is not a plan")
-    held = [c for c in lines.held_codes(job.line) if catalog.get_product(job.session, c).kind != "plan"]
-    lines.check_offer(job.session, job.clock, job.customer, job.line.kind, held, codes[0])
+    lines.check_change(job.session, job.clock, job.line, codes[0])
 
 
 def apply_change(job: Job) -> dict[str, Any]:
@@ -120,7 +116,8 @@ def apply_change(job: Job) -> dict[str, Any]:
 def check_product_order(job: Job) -> None:
     held = lines.held_codes(job.line)
     for code in _products(job):
-        lines.check_offer(job.session, job.clock, job.customer, job.line.kind, held, code)
+        lines.check_offer(job.session, job.clock, job.customer, job.line.kind, held, code,
+                          secondary=job.line.primary_line_id is not None)
         held = [*held, code]
 
 

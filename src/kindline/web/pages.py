@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def mount_pages(app: FastAPI) -> None:
+def page_routers() -> list[APIRouter]:
+    """Every page router (the tests walk them to check each POST for CSRF)."""
     from kindline.web import console, console_customer, console_orders, home, portal, portal_lines
 
+    routers = [module.router for module in (home, console, console_customer, console_orders, portal, portal_lines)]
+    return [*routers, home.fallback]
+
+
+def mount_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (home, console, console_customer, console_orders, portal, portal_lines):
-        app.include_router(module.router)
+    for router in page_routers():
+        app.include_router(router)

@@ -18,11 +18,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from kindline.catalog.models import LINE_KINDS
 from kindline.core.masking import mask_id_number, mask_phone
 from kindline.core.money import yuan
+from kindline.customers.segments import SEGMENT_NAMES_ZH
 from kindline.web import csrf
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ELDER_COOKIE = "kindline_elder"
 ELDER_COOKIE_AGE = 365 * 24 * 3600
+# Pages carry personal data: never cached, never framed by another site.
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+                "X-Content-Type-Options": "nosniff"}
 
 
 def is_elder(request: Request) -> bool:
@@ -75,7 +79,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(yuan=yuan, local_time=_local_time, data_size=_data_size, minutes=_minutes,
                        mask_phone=mask_phone, mask_id=mask_id_number)
-    env.globals.update(line_kinds=LINE_KINDS, urlencode=urlencode)
+    env.globals.update(line_kinds=LINE_KINDS, segment_names=SEGMENT_NAMES_ZH, urlencode=urlencode)
     return env
 
 
@@ -97,11 +101,12 @@ def render(request: Request, template: str, status: int = 200, *, back_to: str |
         "csrf_token": csrf.token(request),
         "principal": getattr(request.state, "principal", None),
         "here": return_path,
+        "area_home": _area_home(request.url.path),
         "mode_switch": "/mode?" + urlencode({"elder": "0" if elder else "1", "next": return_path}),
     }
     shared.update(context)
     html = ENV.get_template(template).render(shared)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
 
 def _area_home(path: str) -> str:
