@@ -290,3 +290,22 @@ def test_one_base_product_per_line_and_secondary_card_rules(client, runtime, cat
                                       "product_codes": ["MOB-39"]})
     assert downgrade.status_code == 409 and downgrade.json()["code"] == "secondary_cards_exceed"
     assert _line(runtime, primary)[1] == ["MOB-98"]
+
+
+def test_subscribers_cannot_self_order_what_needs_a_hall(client, runtime, catalog):
+    me = register(runtime)
+    line_id = open_mobile(runtime, me, "MOB-59")
+    headers = {"Authorization": "Bearer " + runtime.tokens.issue(Principal("subscriber", me, "me"))}
+    closing = _post(client, headers, {"type": "account_closing", "customer_id": me, "line_id": line_id,
+                                      "channel": "online"})
+    assert closing.status_code == 403 and closing.json()["code"] == "needs_staff"
+    secondary = _post(client, headers, {"type": "product_order", "customer_id": me, "line_id": line_id,
+                                        "channel": "app", "product_codes": ["MOB-SEC"]})
+    assert secondary.json()["code"] == "secondary_card_only"  # the hall's answer too
+    box = _post(client, headers, {"type": "product_order", "customer_id": me, "line_id": _tv_line(runtime, me),
+                                  "channel": "app", "product_codes": ["STB-4K"]})
+    assert box.status_code == 403 and box.json()["code"] == "needs_staff"
+    change = _post(client, headers, {"type": "service_change", "customer_id": me, "line_id": line_id,
+                                     "channel": "app", "product_codes": ["MOB-98"]})
+    assert change.status_code == 201
+    assert _orders(runtime) == 1

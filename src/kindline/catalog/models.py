@@ -14,6 +14,11 @@ from kindline.core.db import Base, JSONType
 LINE_KINDS = {"mobile": "手机", "broadband": "宽带", "fixed": "固话", "tv": "电视"}
 # The one base product a line holds; replacing it is a service change (套餐变更).
 BASE_KINDS = frozenset({"plan", "broadband", "fixed_line", "tv_package"})
+# What a subscriber may order or drop alone on a self-service channel. Base
+# services, secondary cards, equipment and recharge cards need a hall, a
+# technician or a payment.
+SELF_SERVICE_KINDS = frozenset({"data_pack", "auto_upgrade", "family_pack", "broadband_speedup", "iptv",
+                                "tv_channel", "tv_premium"})
 
 
 class Product(Base):

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kindline.catalog import service as catalog
+from kindline.catalog.models import SELF_SERVICE_KINDS
 from kindline.core.auth.permissions import ORDERS_READ, ORDERS_WRITE
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
@@ -23,7 +25,7 @@ from kindline.customers.service import CHANNELS
 from kindline.orders.fulfilment import STEPS, Job
 from kindline.orders.models import Order, OrderTransition
 from kindline.orders.schemas import OrderCreate
-from kindline.orders.types import ORDER_TYPES, SELF_SERVICE_CHANNELS, STATUS_NAMES, TRANSITIONS
+from kindline.orders.types import ORDER_TYPES, SELF_SERVICE_CHANNELS, SELF_SERVICE_TYPES, STATUS_NAMES, TRANSITIONS
 
 MAX_KEY_LENGTH = 128
 
@@ -45,6 +47,8 @@ def _replay(existing: Order, fingerprint: str) -> Order:
 
 
 def _authorise(principal: Principal | None, request: OrderCreate) -> None:
+    """Staff need orders:write. A subscriber orders only for themselves, on a
+    self-service channel."""
     if principal is None or principal.is_staff:
         if principal is not None:
             principal.require(ORDERS_WRITE)
@@ -53,6 +57,18 @@ def _authorise(principal: Principal | None, request: OrderCreate) -> None:
         raise Forbidden("not_allowed", "只能为本人办理业务。", "subscribers order only for themselves")
     if request.channel not in SELF_SERVICE_CHANNELS:
         raise Forbidden("channel_not_allowed", "该渠道须由工作人员受理。", f"subscribers cannot use channel {request.channel}")
+
+
+def _within_self_service(session: Session, principal: Principal | None, request: OrderCreate) -> None:
+    """A subscriber alone may do only what needs no hall, technician or payment.
+    Checked after eligibility, so every channel gives the same eligibility answer."""
+    if principal is None or principal.is_staff:
+        return
+    needs_staff = request.type not in SELF_SERVICE_TYPES or (
+        request.type in ("product_order", "product_unsubscribe")
+        and any(catalog.get_product(session, code).kind not in SELF_SERVICE_KINDS for code in request.product_codes))
+    if needs_staff:
+        raise Forbidden("needs_staff", "该业务须到营业厅或由客服人员办理。", "this order needs a hall or an agent")
 
 
 def _job(session: Session, clock: Clock, request: OrderCreate) -> Job:
@@ -89,6 +105,7 @@ def submit(session: Session, clock: Clock, principal: Principal | None, request:
     job = _job(session, clock, request)
     check, _apply = STEPS[request.type]
     check(job)
+    _within_self_service(session, principal, request)
 
     kind = ORDER_TYPES[request.type]
     now = clock.now()

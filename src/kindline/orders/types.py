@@ -47,3 +47,6 @@ CHANNEL_NAMES = {
     "chat": "在线客服", "terminal": "自助终端", "partner": "合作网点",
 }
 SELF_SERVICE_CHANNELS = {"online", "app", "sms", "chat", "terminal"}
+# What a signed-in subscriber may submit alone (the rest needs staff).
+SELF_SERVICE_TYPES = {"product_order", "product_unsubscribe", "service_change", "customer_info_change",
+                      "stb_auth_refresh"}

@@ -16,6 +16,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse
 
 from kindline.catalog import service as catalog
+from kindline.catalog.models import SELF_SERVICE_KINDS
 from kindline.core.auth.permissions import CUSTOMERS_READ
 from kindline.core.deps import DbSession, get_runtime
 from kindline.core.errors import DomainError
@@ -32,11 +33,6 @@ from kindline.web.routing import page_router
 
 CHANNEL = "online"
 ORDERS_PER_PAGE = 10
-# What a subscriber may order or drop alone, online. Base services (plans,
-# broadband, fixed line, basic TV), secondary cards, equipment and recharge
-# cards need a hall, a technician or payment, so the portal does not offer them.
-SELF_SERVICE_KINDS = ("data_pack", "auto_upgrade", "family_pack", "broadband_speedup", "iptv", "tv_channel",
-                      "tv_premium")
 
 router = page_router("/portal", login_path=LOGIN)
 
