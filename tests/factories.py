@@ -65,3 +65,17 @@ def open_mobile(runtime, customer_id: int, *codes: str, number: str | None = Non
         for code in codes:
             lines.subscribe(session, runtime.clock, line, code)
         return line.id
+
+
+def subscriber_headers(runtime, customer_id: int) -> dict[str, str]:
+    """The bearer header of a signed-in subscriber (as the SMS-code sign-in gives)."""
+    from kindline.core.auth.principal import Principal
+
+    return {"Authorization": "Bearer " + runtime.tokens.issue(Principal("subscriber", customer_id, "subscriber"))}
+
+
+def mobile_number(runtime, customer_id: int, *codes: str) -> str:
+    """Open a mobile line like open_mobile; returns its number (the msisdn)."""
+    number = mobile()
+    open_mobile(runtime, customer_id, *codes, number=number)
+    return number

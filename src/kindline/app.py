@@ -9,6 +9,7 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from kindline import __version__
+from kindline.billing.api import router as billing_router
 from kindline.catalog.api import router as catalog_router
 from kindline.core import http_errors
 from kindline.core.admin_api import router as admin_router
@@ -71,6 +72,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(customers_router)
     app.include_router(catalog_router)
     app.include_router(orders_router)
+    app.include_router(billing_router)
     if runtime.clock.virtual:
         app.include_router(admin_router)
     mount_web(app)

@@ -1,5 +1,8 @@
 """Every table, imported in one place for Alembic and for schema checks."""
 
+from kindline.billing.models import (  # noqa: F401
+    BillingAccount, CardBatch, CardFailure, LedgerEntry, Payment, RechargeCard,
+)
 from kindline.catalog.models import Product, ProductVersion  # noqa: F401
 from kindline.core.audit import AuditRecord  # noqa: F401
 from kindline.core.auth.models import StaffUser  # noqa: F401

@@ -216,12 +216,16 @@ def test_tv_equipment_and_authorization(client, runtime, catalog, clerk):
     assert wrong.json()["code"] == "not_a_tv_line"
 
 
+def _wrong_check(number: str) -> str:
+    return number[:-1] + ("1" if number[-1] == "0" else "0")
+
+
 def test_ownership_transfer_runs_real_name_checks(client, runtime, catalog, clerk):
     elder = register(runtime, birth=date(1945, 1, 1))
     line_id = open_mobile(runtime, elder, "ELDER-CARD")
     young = customer_body(birth=date(1995, 1, 1), name="赵磊")
     refused = _post(client, clerk, {"type": "ownership_transfer", "customer_id": elder, "line_id": line_id,
-                                    "new_owner": {**young, "id_number": young["id_number"][:-1] + "0"}})
+                                    "new_owner": {**young, "id_number": _wrong_check(young["id_number"])}})
     assert refused.json()["code"] in ("invalid_id_checksum", "invalid_id_format")
     ineligible = _post(client, clerk, {"type": "ownership_transfer", "customer_id": elder, "line_id": line_id,
                                        "new_owner": young})

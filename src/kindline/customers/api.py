@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from kindline.core.auth.permissions import CARE_WRITE, CUSTOMERS_READ, CUSTOMERS_WRITE, SEGMENTS_WRITE
+from kindline.core.auth.permissions import CARE_WRITE, CUSTOMERS_READ, CUSTOMERS_WRITE, PII_VIEW, SEGMENTS_WRITE
 from kindline.core.auth.api import TokenRead, token_for
 from kindline.core.auth.principal import Principal
 from kindline.core.deps import Caller, CurrentClock, DbSession, get_runtime
@@ -56,6 +56,7 @@ def get_customer(customer_id: int, session: DbSession, clock: CurrentClock, call
 @router.post("/customers/{customer_id}/reveal", response_model=RevealRead)
 def reveal(customer_id: int, body: RevealIn, session: DbSession, clock: CurrentClock, caller: Caller):
     """Unmasked ID number and phone: needs pii:view and a reason; audited."""
+    caller.require(PII_VIEW)
     return service.reveal(session, clock, service.get(session, customer_id), actor=caller, reason=body.reason)
 
 

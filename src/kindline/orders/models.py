@@ -22,7 +22,8 @@ class Order(Base):
     channel: Mapped[str] = mapped_column(String(12))
     # 首问负责: the staff member who accepted it owns it until it is closed.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # "<actor>|<Idempotency-Key>": the same key from the same caller is one order.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     request: Mapped[dict[str, Any]] = mapped_column(JSONType)
     result: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -30,6 +30,7 @@ from kindline.orders.types import ORDER_TYPES, SELF_SERVICE_CHANNELS, SELF_SERVI
 MAX_KEY_LENGTH = 128
 
 
+
 def _actor(principal: Principal | None) -> str:
     return f"{principal.kind}:{principal.id}" if principal else "system"
 
@@ -97,11 +98,12 @@ def submit(session: Session, clock: Clock, principal: Principal | None, request:
     if not key or len(key) > MAX_KEY_LENGTH:
         raise Invalid("idempotency_key_required", "缺少幂等键（Idempotency-Key）。",
                       "an Idempotency-Key of 1..128 characters is required")
+    _authorise(principal, request)
+    key = f"{_actor(principal)}|{key}"  # keys are the caller's own: two callers never collide
     fingerprint = _fingerprint(request)
     existing = session.scalar(select(Order).where(Order.idempotency_key == key))
     if existing is not None:
         return _replay(existing, fingerprint), True
-    _authorise(principal, request)
     job = _job(session, clock, request)
     check, _apply = STEPS[request.type]
     check(job)

@@ -14,22 +14,29 @@ AUDIT_READ = "audit:read"
 SMS_VIEW = "sms:view"
 USERS_ADMIN = "users:admin"
 CLOCK_ADMIN = "clock:admin"
+BILLING_READ = "billing:read"
+PAYMENTS_WRITE = "payments:write"
+PAYMENTS_REVERSE = "payments:reverse"
+CARDS_ADMIN = "cards:admin"
 
 ALL = frozenset({
     CUSTOMERS_READ, CUSTOMERS_WRITE, PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, CATALOG_WRITE,
     ORDERS_READ, ORDERS_WRITE, AUDIT_READ, SMS_VIEW, USERS_ADMIN, CLOCK_ADMIN,
+    BILLING_READ, PAYMENTS_WRITE, PAYMENTS_REVERSE, CARDS_ADMIN,
 })
 
-_FRONT_LINE = {CUSTOMERS_READ, CUSTOMERS_WRITE, ORDERS_READ, ORDERS_WRITE}
+# Front-line staff take payments (hall counter, hotline, care visits that collect fees).
+_FRONT_LINE = {CUSTOMERS_READ, CUSTOMERS_WRITE, ORDERS_READ, ORDERS_WRITE, BILLING_READ, PAYMENTS_WRITE}
 
 ROLES: dict[str, frozenset[str]] = {
     "agent": frozenset(_FRONT_LINE),
     "hall_clerk": frozenset(_FRONT_LINE | {SEGMENTS_WRITE}),
     "care_specialist": frozenset(_FRONT_LINE | {SEGMENTS_WRITE, CARE_WRITE}),
-    "complaint_handler": frozenset({CUSTOMERS_READ, ORDERS_READ}),
+    "complaint_handler": frozenset({CUSTOMERS_READ, ORDERS_READ, BILLING_READ}),
     "technician": frozenset({CUSTOMERS_READ, ORDERS_READ}),
-    "supervisor": frozenset(_FRONT_LINE | {PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, AUDIT_READ, SMS_VIEW}),
-    "inspector": frozenset({CUSTOMERS_READ, ORDERS_READ, AUDIT_READ}),
+    "supervisor": frozenset(_FRONT_LINE | {PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, AUDIT_READ, SMS_VIEW,
+                                           PAYMENTS_REVERSE}),
+    "inspector": frozenset({CUSTOMERS_READ, ORDERS_READ, AUDIT_READ, BILLING_READ}),
     "admin": ALL,
 }
 

@@ -234,7 +234,7 @@ def upgrade() -> None:
     sa.Column('line_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=12), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=True),
-    sa.Column('idempotency_key', sa.String(length=128), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('request', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),

@@ -1,0 +1,2 @@
+"""Billing: prepaid accounts and their ledger, payments from every channel,
+reversals, and recharge cards."""
