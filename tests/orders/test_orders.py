@@ -313,3 +313,26 @@ def test_subscribers_cannot_self_order_what_needs_a_hall(client, runtime, catalo
                                      "channel": "app", "product_codes": ["MOB-98"]})
     assert change.status_code == 201
     assert _orders(runtime) == 1
+
+
+def test_service_change_never_strands_dependent_products_or_family_numbers(client, runtime, catalog, clerk):
+    elder = register(runtime, birth=date(1950, 1, 1))
+    line_id = open_mobile(runtime, elder, "ELDER-CARD", "ELDER-PACK")
+    change = _post(client, clerk, {"type": "service_change", "customer_id": elder, "line_id": line_id,
+                                   "product_codes": ["MOB-39"]})
+    assert change.status_code == 409 and change.json()["code"] == "product_required_by_others"
+    assert _post(client, clerk, {"type": "product_unsubscribe", "customer_id": elder, "line_id": line_id,
+                                 "product_codes": ["ELDER-PACK"]}).status_code == 201
+    client.post(f"/api/v1/lines/{line_id}/family-numbers", json={"number": mobile()}, headers=clerk)
+    change = _post(client, clerk, {"type": "service_change", "customer_id": elder, "line_id": line_id,
+                                   "product_codes": ["MOB-39"]})
+    assert change.json()["code"] == "family_numbers_exceed"
+    assert _line(runtime, line_id)[1] == ["ELDER-CARD"]
+
+
+def test_secondary_card_room_is_checked_before_the_order_exists(client, runtime, catalog, clerk):
+    owner = register(runtime)
+    small = open_mobile(runtime, owner, "MOB-39")
+    answer = _post(client, clerk, {"type": "account_opening", "customer_id": owner, "number": mobile(),
+                                   "primary_line_id": small, "product_codes": ["MOB-SEC"]})
+    assert answer.json()["code"] == "secondary_cards_full" and _orders(runtime) == 0

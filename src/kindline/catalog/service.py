@@ -12,9 +12,15 @@ from kindline.core.errors import not_found
 
 
 def get_product(session: Session, code: str) -> Product:
+    """A product with its versions. Codes already seen in this session come
+    from the identity map: eligibility asks about the same few products often."""
+    known: dict[str, int] = session.info.setdefault("product_ids", {})
+    if code in known and (product := session.get(Product, known[code])) is not None:
+        return product
     product = session.scalar(select(Product).where(Product.code == code).options(selectinload(Product.versions)))
     if product is None:
         raise not_found("product", "产品", code)
+    known[code] = product.id
     return product
 
 
@@ -49,7 +55,12 @@ def catalog_on(session: Session, day: date, *, kind: str | None = None, line_kin
 
 
 def names(session: Session, codes: list[str], day: date) -> dict[str, str]:
-    return {p.code: v.name for p, v in catalog_on(session, day) if p.code in set(codes)}
+    """Chinese names of `codes` on a day (for reasons such as 需先订购欢孝卡)."""
+    if not codes:
+        return {}
+    stmt = select(Product).where(Product.code.in_(codes)).options(selectinload(Product.versions))
+    return {p.code: in_force[-1].name for p in session.scalars(stmt)
+            if (in_force := [v for v in p.versions if v.effective_from <= day])}
 
 
 def version_by_id(session: Session, version_id: int) -> ProductVersion:

@@ -58,7 +58,7 @@ def open_line(session: Session, clock: Clock, customer: Customer, *, kind: str, 
     if by_number(session, number, kind) is not None:
         raise Conflict("duplicate_line", "该号码已被占用。", f"{kind} number {number} already exists")
     if primary is not None:
-        _check_secondary(session, clock, primary, kind)
+        check_secondary(session, clock, primary, kind)
     line = Line(customer_id=customer.id, kind=kind, number=number, status="active",
                 primary_line_id=primary.id if primary else None, service_address=service_address,
                 stb_serial=stb_serial, tv_authorization="authorized" if kind == "tv" else None,
@@ -68,7 +68,8 @@ def open_line(session: Session, clock: Clock, customer: Customer, *, kind: str, 
     return line
 
 
-def _check_secondary(session: Session, clock: Clock, primary: Line, kind: str) -> None:
+def check_secondary(session: Session, clock: Clock, primary: Line, kind: str) -> None:
+    """Room on the primary line's plan for one more secondary card."""
     if kind != "mobile" or primary.kind != "mobile" or primary.primary_line_id is not None:
         raise Invalid("invalid_secondary_card", "副卡只能挂在主卡手机号码上。", "secondary cards hang on a primary mobile line")
     allowed = max((catalog.version_by_id(session, p.product_version_id).secondary_cards
@@ -117,6 +118,13 @@ def check_change(session: Session, clock: Clock, line: Line, code: str) -> tuple
         raise Conflict("secondary_cards_exceed", f"新套餐最多支持{version.secondary_cards}张副卡，请先办理副卡销户。",
                        f"{len(cards)} secondary cards, {code} allows {version.secondary_cards}")
     others = [c for c in held_codes(line) if c not in base]
+    stranded = [c for c in _dependants(session, line, set(base))
+                if code not in ((catalog.offer(session, c, clock.today())[1].terms.get("eligibility") or {})
+                                .get("requires_products") or [])]
+    _refuse_dependants(stranded, base)
+    if len(line.family_numbers) > version.family_slots:
+        raise Conflict("family_numbers_exceed", f"新套餐最多{version.family_slots}个亲情号，请先删除多余的亲情号。",
+                       f"{len(line.family_numbers)} family numbers, {code} allows {version.family_slots}")
     owner = customers.get(session, line.customer_id)
     return check_offer(session, clock, owner, line.kind, others, code, line.primary_line_id is not None)
 
@@ -139,15 +147,29 @@ def subscribe(session: Session, clock: Clock, line: Line, code: str, order_id: i
     return held
 
 
+def _dependants(session: Session, line: Line, codes: set[str]) -> list[str]:
+    """Active products on the line that require one of `codes` (e.g. 欢孝包 needs 欢孝卡)."""
+    found = []
+    for held in active_products(line):
+        if held.product_code in codes:
+            continue
+        terms = catalog.version_by_id(session, held.product_version_id).terms
+        if set((terms.get("eligibility") or {}).get("requires_products") or []) & codes:
+            found.append(held.product_code)
+    return found
+
+
+def _refuse_dependants(dependants: list[str], codes) -> None:
+    if dependants:
+        raise Conflict("product_required_by_others", "请先退订依赖此产品的附加业务。",
+                       f"{sorted(codes)} required by {dependants}", {"dependants": dependants})
+
+
 def unsubscribe(session: Session, clock: Clock, line: Line, code: str) -> LineProduct:
     held = next((p for p in active_products(line) if p.product_code == code), None)
     if held is None:
         raise Conflict("not_subscribed", "该号码未订购此产品。", f"{code} is not active on line {line.id}")
-    dependants = [p.product_code for p in active_products(line) if p is not held and code in (
-        (catalog.version_by_id(session, p.product_version_id).terms.get("eligibility") or {}).get("requires_products") or [])]
-    if dependants:
-        raise Conflict("product_required_by_others", "请先退订依赖此产品的附加业务。",
-                       f"{code} is required by {dependants}", {"dependants": dependants})
+    _refuse_dependants(_dependants(session, line, {code}), {code})
     held.status, held.ended_at = "ended", clock.now()
     return held
 
@@ -187,16 +209,19 @@ def cancel(session: Session, clock: Clock, line: Line) -> None:
         consent.withdrawn_at = clock.now()
 
 
-def transfer(session: Session, clock: Clock, line: Line, new_owner: Customer) -> None:
-    """过户: the products on the line must suit the new holder (e.g. 欢孝卡 needs 65+)."""
+def check_transfer(session: Session, clock: Clock, line: Line, holder: customers.HolderFacts) -> None:
+    """过户: every product on the line must suit the new holder (欢孝卡 needs 65+)."""
     _require_open(line)
-    if new_owner.id == line.customer_id:
+    if holder.customer_id == line.customer_id:
         raise Invalid("same_owner", "新机主与原机主相同。", "new owner is the current owner")
-    holder = customers.holder_facts(new_owner, clock)
     for held in active_products(line):
         product, version = catalog.offer(session, held.product_code, clock.today())
         others = [c for c in held_codes(line) if c != held.product_code]
         eligibility.check(product, version, holder, line.kind, others)
+
+
+def transfer(session: Session, clock: Clock, line: Line, new_owner: Customer) -> None:
+    check_transfer(session, clock, line, customers.holder_facts(new_owner, clock))
     line.customer_id = new_owner.id
     for card in secondary_cards(session, line):
         card.customer_id = new_owner.id

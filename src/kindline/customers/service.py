@@ -13,7 +13,7 @@ from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.core.settings import get_settings
-from kindline.customers.idnumber import age_on, parse_resident_id
+from kindline.customers.idnumber import ResidentId, age_on, parse_resident_id
 from kindline.customers.models import CareArchive, Customer, Line, PriorityGroup
 from kindline.customers.phone import is_mobile, normalize_mobile
 from kindline.customers.segments import PRIORITY_GROUPS, segments_of
@@ -112,6 +112,12 @@ def segments(customer: Customer, clock: Clock) -> list[str]:
 
 def holder_facts(customer: Customer, clock: Clock) -> HolderFacts:
     return HolderFacts(customer.id, age(customer, clock), tuple(segments(customer, clock)))
+
+
+def prospective_facts(resident: ResidentId, clock: Clock) -> HolderFacts:
+    """What eligibility may know of someone about to be registered (id 0): age only."""
+    years = age_on(resident.birth_date, clock.today())
+    return HolderFacts(0, years, ("elderly",) if years >= get_settings().elderly_age else ())
 
 
 def update_contact(session: Session, customer: Customer, *, phone: str | None = None,

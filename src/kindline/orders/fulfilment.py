@@ -74,6 +74,7 @@ def check_opening(job: Job) -> None:
         primary = lines.get(job.session, job.request.primary_line_id)
         if primary.customer_id != job.customer.id:
             raise Invalid("line_not_owned", "主卡不属于该客户。", "primary line belongs to another customer")
+        lines.check_secondary(job.session, job.clock, primary, "mobile")
 
 
 def apply_opening(job: Job) -> dict[str, Any]:
@@ -181,33 +182,37 @@ def apply_relocation(job: Job) -> dict[str, Any]:
     return {"old_address": old}
 
 
-def _new_owner(job: Job, register: bool) -> Customer | None:
+def _registered_owner(job: Job) -> Customer | None:
+    """The new owner when already registered (their name must match the ID)."""
     request = job.request
     if request.new_owner_customer_id:
         return customers.get(job.session, request.new_owner_customer_id)
     if request.new_owner is None:
         raise _missing("new_owner", "新机主的实名信息")
-    owner = request.new_owner
-    resident = parse_resident_id(owner.id_number, job.clock.today())
-    existing = customers.find(job.session, id_number=resident.number)
-    found = job.session.scalars(existing).first()
-    if found is not None:
-        if found.name != owner.name.strip():
-            raise Conflict("real_name_mismatch", "新机主姓名与身份证登记信息不符。", "name does not match the registered ID")
-        return found
-    if not register:  # the full real-name check runs again when the order completes
-        normalize_mobile(owner.phone)
-        return None
-    return customers.register(job.session, job.clock, name=owner.name, id_number=owner.id_number,
-                              phone=owner.phone, address=owner.address.to_domain(), channel=request.channel)
+    resident = parse_resident_id(request.new_owner.id_number, job.clock.today())
+    found = job.session.scalars(customers.find(job.session, id_number=resident.number)).first()
+    if found is not None and found.name != request.new_owner.name.strip():
+        raise Conflict("real_name_mismatch", "新机主姓名与身份证登记信息不符。", "name does not match the registered ID")
+    return found
 
 
 def check_transfer(job: Job) -> None:
-    _new_owner(job, register=False)
+    owner = _registered_owner(job)
+    if owner is not None:
+        facts = customers.holder_facts(owner, job.clock)
+    else:  # registered on completion; the real-name check (ID, phone) runs now
+        normalize_mobile(job.request.new_owner.phone)
+        facts = customers.prospective_facts(parse_resident_id(job.request.new_owner.id_number, job.clock.today()),
+                                            job.clock)
+    lines.check_transfer(job.session, job.clock, job.line, facts)
 
 
 def apply_transfer(job: Job) -> dict[str, Any]:
-    owner = _new_owner(job, register=True)
+    owner = _registered_owner(job)
+    if owner is None:
+        new = job.request.new_owner
+        owner = customers.register(job.session, job.clock, name=new.name, id_number=new.id_number, phone=new.phone,
+                                   address=new.address.to_domain(), channel=job.request.channel)
     previous = job.line.customer_id
     lines.transfer(job.session, job.clock, job.line, owner)
     return {"previous_owner_id": previous, "new_owner_id": owner.id}
