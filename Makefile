@@ -28,6 +28,7 @@ system-test-deps:
 	fi
 
 test: setup system-test-deps
+	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup

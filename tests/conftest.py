@@ -17,13 +17,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from kindline.core import sms
 from kindline.core.auth.service import Tokens, create_staff, staff_principal
 from kindline.core.clock import VirtualClock
 from kindline.core.db import make_engine, make_session_factory, transaction
 from kindline.core.migrate import upgrade
 from kindline.core.runtime import Runtime
 from kindline.core.settings import Settings
-from kindline.core import sms
 from kindline.models import metadata
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -98,7 +98,7 @@ def run(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int,
     if not is_loaded(runtime):
         typer.echo("首次启动：正在载入示范运营商数据……")
         typer.echo(load_demo(runtime, progress=typer.echo))
-    typer.echo(welcome(f"http://{host}:{port}"))
+    typer.echo(welcome(f"http://{host}:{port}", runtime))
     uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
 
 

@@ -1,7 +1,12 @@
 """Every table, imported in one place for Alembic and for schema checks."""
 
 from kindline.billing.models import (  # noqa: F401
-    BillingAccount, CardBatch, CardFailure, LedgerEntry, Payment, RechargeCard,
+    BillingAccount,
+    CardBatch,
+    CardFailure,
+    LedgerEntry,
+    Payment,
+    RechargeCard,
 )
 from kindline.catalog.models import Product, ProductVersion  # noqa: F401
 from kindline.core.audit import AuditRecord  # noqa: F401
@@ -10,7 +15,14 @@ from kindline.core.db import Base
 from kindline.core.outbox import OutboxMessage  # noqa: F401
 from kindline.core.sms import SmsMessage  # noqa: F401
 from kindline.customers.models import (  # noqa: F401
-    CareArchive, Customer, FamilyNumber, Line, LineProduct, LocationConsent, PriorityGroup, SignInCode,
+    CareArchive,
+    Customer,
+    FamilyNumber,
+    Line,
+    LineProduct,
+    LocationConsent,
+    PriorityGroup,
+    SignInCode,
 )
 from kindline.orders.models import Order, OrderTransition  # noqa: F401
 

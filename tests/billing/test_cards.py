@@ -1,7 +1,6 @@
 """Recharge cards: PINs shown once and kept as hashes, redemption once (also
 50 at a time), expiry, and the lock after five failed tries."""
 
-import threading
 from datetime import date, datetime, timedelta, timezone
 
 from fastapi.testclient import TestClient
@@ -11,6 +10,7 @@ from kindline.billing.models import CardFailure, LedgerEntry, Payment, RechargeC
 from kindline.core.db import transaction
 from kindline.customers import lines
 from tests.billing.conftest import balance, count, make_batch
+from tests.concurrency import at_once
 from tests.factories import mobile_number, register, subscriber_headers
 
 
@@ -161,20 +161,13 @@ def test_fifty_concurrent_redemptions_of_one_card_give_one_success(runtime, staf
     with TestClient(app) as client:
         _batch, [card] = make_batch(client, admin, face_value_fen=20000, count=1)
     numbers = [mobile_number(runtime, register(runtime)) for _ in range(5)]
-    results: list[tuple[int, str]] = []
-    barrier = threading.Barrier(50)
 
     def redeem(n: int):
         with TestClient(app) as client:
-            barrier.wait()
             answer = _redeem(client, clerk, card["serial"], card["pin"], numbers[n % 5])
-            results.append((answer.status_code, answer.json().get("code", "")))
+            return answer.status_code, answer.json().get("code", "")
 
-    threads = [threading.Thread(target=redeem, args=(n,)) for n in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(50, redeem)
     assert sorted(results) == [(201, "")] + [(409, "card_used")] * 49
     assert count(runtime, Payment) == 1 and count(runtime, LedgerEntry) == 1
     with runtime.sessions() as session:

@@ -1,7 +1,6 @@
 """Balances and payments: every channel, the natural key (channel, reference),
 also under concurrency, limits, permissions, reversal with audit, credit."""
 
-import threading
 
 from fastapi.testclient import TestClient
 
@@ -9,9 +8,11 @@ from kindline.billing import service
 from kindline.billing.models import BillingAccount, LedgerEntry, Payment
 from kindline.core.audit import AuditRecord
 from kindline.core.db import transaction
+from kindline.core.errors import DomainError
 from kindline.customers import lines
 from kindline.customers import service as customers
 from tests.billing.conftest import balance, count, pay
+from tests.concurrency import at_once
 from tests.factories import mobile_number, register, subscriber_headers
 
 
@@ -67,19 +68,12 @@ def test_the_same_reference_sent_concurrently_is_one_payment(runtime, staff):
     clerk = staff("hall_clerk")
     msisdn = mobile_number(runtime, register(runtime))
     app = create_app(runtime)
-    results: list[int] = []
-    barrier = threading.Barrier(8)
 
-    def submit():
+    def submit(_n):
         with TestClient(app) as client:
-            barrier.wait()
-            results.append(pay(client, clerk, msisdn, 8800, "TERM-42", channel="terminal").status_code)
+            return pay(client, clerk, msisdn, 8800, "TERM-42", channel="terminal").status_code
 
-    threads = [threading.Thread(target=submit) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(8, submit)
     assert sorted(results) == [200] * 7 + [201]
     assert count(runtime, Payment) == 1 and count(runtime, LedgerEntry) == 1 and count(runtime, BillingAccount) == 1
     with runtime.sessions() as session:
@@ -229,7 +223,6 @@ def test_the_contract_is_in_the_openapi(client):
 
 def test_two_supervisors_reversing_at_once_reverse_once(runtime, staff):
     from kindline.billing import payments
-
     from kindline.core.auth.service import create_staff, staff_principal
 
     msisdn = mobile_number(runtime, register(runtime))
@@ -238,23 +231,16 @@ def test_two_supervisors_reversing_at_once_reverse_once(runtime, staff):
         boss = staff_principal(create_staff(session, runtime.clock, "boss-x", "pass", ["supervisor"]))
         request = payments.PaymentRequest(msisdn, 7000, "hall_cash", "CASH-9")
         payment_id = payments.pay(session, runtime.clock, clerk, request)[0].id
-    codes: list[str] = []
-    barrier = threading.Barrier(4)
 
-    def reverse():
-        barrier.wait()
+    def reverse(_n):
         try:
             with transaction(runtime.sessions) as session:
                 payments.reverse(session, runtime.clock, boss, payment_id, "重复收款")
-            codes.append("done")
-        except Exception as refusal:  # noqa: BLE001 - the refusal's code is what is checked
-            codes.append(getattr(refusal, "code", repr(refusal)))
+            return "done"
+        except DomainError as refusal:
+            return refusal.code
 
-    threads = [threading.Thread(target=reverse) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = at_once(4, reverse)
     assert sorted(codes) == ["done"] + ["payment_already_reversed"] * 3
     assert count(runtime, LedgerEntry) == 2 and count(runtime, AuditRecord) == 1
     with runtime.sessions() as session:

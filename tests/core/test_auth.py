@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from kindline.core import outbox, sms
 from kindline.core.auth.models import StaffUser
-from kindline.core.db import transaction
 from kindline.core.auth.service import create_staff
+from kindline.core.db import transaction
 from kindline.core.errors import Conflict, Invalid
 from tests.factories import load_demo_catalog, open_mobile, register
 

@@ -10,7 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from kindline.customers.models import (
-    CareArchive, Customer, FamilyNumber, Line, LineProduct, LocationConsent, PriorityGroup,
+    CareArchive,
+    Customer,
+    FamilyNumber,
+    Line,
+    LineProduct,
+    LocationConsent,
+    PriorityGroup,
 )
 from kindline.demo.loader import load_demo
 from kindline.orders.models import Order

@@ -28,7 +28,13 @@ from kindline.customers import lines as line_service
 from kindline.customers import service as customers
 from kindline.customers.idnumber import age_on, parse_resident_id
 from kindline.customers.models import (
-    CareArchive, Customer, FamilyNumber, Line, LineProduct, LocationConsent, PriorityGroup,
+    CareArchive,
+    Customer,
+    FamilyNumber,
+    Line,
+    LineProduct,
+    LocationConsent,
+    PriorityGroup,
 )
 from kindline.customers.phone import normalize_mobile
 from kindline.customers.service import CHANNELS

@@ -1,7 +1,6 @@
 """Orders: every business type, eligibility in one place, idempotent submission,
 the status machine and its history."""
 
-import threading
 import uuid
 from datetime import date
 
@@ -12,7 +11,14 @@ from kindline.core.auth.principal import Principal
 from kindline.customers import lines
 from kindline.customers.models import Line
 from kindline.orders.models import Order
-from tests.factories import customer_body, load_demo_catalog, mobile, open_mobile, register
+from tests.concurrency import at_once
+from tests.factories import (
+    customer_body,
+    load_demo_catalog,
+    mobile,
+    open_mobile,
+    register,
+)
 
 
 @pytest.fixture
@@ -98,19 +104,12 @@ def test_same_key_concurrently_is_one_order(runtime, catalog, staff):
     line_id = open_mobile(runtime, customer, "MOB-59")
     body = {"type": "product_order", "customer_id": customer, "line_id": line_id, "product_codes": ["DP-5G-M"]}
     app = create_app(runtime)
-    results: list[int] = []
-    barrier = threading.Barrier(8)
 
-    def submit():
+    def submit(_n):
         with TestClient(app) as client:
-            barrier.wait()
-            results.append(_post(client, clerk, body, key="same-key").status_code)
+            return _post(client, clerk, body, key="same-key").status_code
 
-    threads = [threading.Thread(target=submit) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(8, submit)
     assert sorted(results) == [200] * 7 + [201]
     assert _orders(runtime) == 1
     assert _line(runtime, line_id)[1] == ["DP-5G-M", "MOB-59"]

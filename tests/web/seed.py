@@ -13,7 +13,8 @@ from stdnum.cn import ric
 from kindline.core.auth.models import StaffUser
 from kindline.core.auth.service import create_staff, staff_principal
 from kindline.core.db import transaction
-from kindline.customers import lines, service as customers
+from kindline.customers import lines
+from kindline.customers import service as customers
 from kindline.customers.service import Address
 from tests.factories import mobile
 

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from kindline.billing import cards, payments, service
 from kindline.billing.schemas import (
-    BalanceRead, CardBatchCreate, CardBatchCreated, CardBatchRead, PaymentCreate, PaymentRead, RedeemIn, RedeemRead,
+    BalanceRead,
+    CardBatchCreate,
+    CardBatchCreated,
+    CardBatchRead,
+    PaymentCreate,
+    PaymentRead,
+    RedeemIn,
+    RedeemRead,
     ReversalIn,
 )
 from kindline.core.auth.permissions import BILLING_READ, CARDS_ADMIN

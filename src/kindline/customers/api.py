@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from kindline.core.auth.permissions import CARE_WRITE, CUSTOMERS_READ, CUSTOMERS_WRITE, PII_VIEW, SEGMENTS_WRITE
 from kindline.core.auth.api import TokenRead, token_for
+from kindline.core.auth.permissions import CARE_WRITE, CUSTOMERS_READ, CUSTOMERS_WRITE, PII_VIEW, SEGMENTS_WRITE
 from kindline.core.auth.principal import Principal
 from kindline.core.deps import Caller, CurrentClock, DbSession, get_runtime
 from kindline.core.errors import Forbidden, Unauthenticated
@@ -15,8 +15,19 @@ from kindline.core.masking import mask_phone
 from kindline.core.pagination import Page, PageParams, page_params, paginate
 from kindline.customers import lines, service, signin
 from kindline.customers.schemas import (
-    CareArchiveIn, CodeRequest, CodeVerify, ConsentIn, ConsentRead, CustomerCreate, CustomerRead, FamilyNumberIn, LineRead,
-    PriorityGroupIn, RevealIn, RevealRead, VipIn,
+    CareArchiveIn,
+    CodeRequest,
+    CodeVerify,
+    ConsentIn,
+    ConsentRead,
+    CustomerCreate,
+    CustomerRead,
+    FamilyNumberIn,
+    LineRead,
+    PriorityGroupIn,
+    RevealIn,
+    RevealRead,
+    VipIn,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from kindline.catalog.models import ProductVersion
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
-from kindline.customers import lines, service as customers
+from kindline.customers import lines
+from kindline.customers import service as customers
 from kindline.customers.models import Customer, Line
 from kindline.customers.service import CHANNELS
 from kindline.demo.coverage import ensure_every_product

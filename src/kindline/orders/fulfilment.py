@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Invalid
-from kindline.customers import lines, service as customers
+from kindline.customers import lines
+from kindline.customers import service as customers
 from kindline.customers.idnumber import parse_resident_id
 from kindline.customers.models import Customer, Line
 from kindline.customers.phone import normalize_mobile

@@ -20,7 +20,8 @@ from kindline.core.auth.permissions import ORDERS_READ, ORDERS_WRITE
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
-from kindline.customers import lines, service as customers
+from kindline.customers import lines
+from kindline.customers import service as customers
 from kindline.customers.service import CHANNELS
 from kindline.orders.fulfilment import STEPS, Job
 from kindline.orders.models import Order, OrderTransition

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse
 
 from kindline.core import sms
 from kindline.core.auth import service as auth
-from kindline.core.auth.permissions import CUSTOMERS_READ, ROLE_NAMES_ZH, SMS_VIEW
 from kindline.core.auth.models import StaffUser
+from kindline.core.auth.permissions import CUSTOMERS_READ, ROLE_NAMES_ZH, SMS_VIEW
 from kindline.core.deps import DbSession, get_runtime
 from kindline.core.errors import Unauthenticated
 from kindline.core.pagination import PageParams, paginate

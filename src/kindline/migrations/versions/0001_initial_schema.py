@@ -4,10 +4,11 @@ Revision ID: 0001
 Revises: 
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kindline.core.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import kindline.core.db
 
 revision = '0001'
 down_revision = None

@@ -5,10 +5,10 @@ Revises: 0001
 Create Date: 2026-11-22 03:33:18.691953
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kindline.core.db
+from alembic import op
 
+import kindline.core.db
 
 revision = '0002'
 down_revision = '0001'
