@@ -14,10 +14,12 @@ db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo operator.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The product catalog.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+vip_app = typer.Typer(help="VIP levels.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(users_app, name="users")
+app.add_typer(vip_app, name="vip")
 
 
 def _runtime():
@@ -61,6 +63,18 @@ def users_create(username: str, roles: Annotated[list[str], typer.Option("--role
     with transaction(runtime.sessions) as session:
         user = create_staff(session, runtime.clock, username, password, roles, name)
     typer.echo(f"已创建员工账号 {user.username}（{', '.join(user.roles)}）")
+
+
+@vip_app.command("recompute")
+def vip_recompute() -> None:
+    """Set rule-based VIP levels from the last 12 months of payments (staff-set levels stand)."""
+    from kindline.billing.vip import apply_spend_rules
+    from kindline.core.db import transaction
+
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        changed = apply_spend_rules(session, runtime.clock)
+    typer.echo(f"VIP 等级已按消费重算：{changed} 位客户等级有变化")
 
 
 @demo_app.command("load")

@@ -11,7 +11,7 @@ from kindline.core.settings import get_settings
 
 runner = CliRunner()
 VERBS = [[], ["run"], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["demo", "load"], ["catalog"],
-         ["catalog", "load"], ["users"], ["users", "create"], ["worker"]]
+         ["catalog", "load"], ["users"], ["users", "create"], ["vip"], ["vip", "recompute"], ["worker"]]
 
 
 @pytest.mark.parametrize("verb", VERBS, ids=lambda v: " ".join(v) or "kindline")

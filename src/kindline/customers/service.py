@@ -141,6 +141,12 @@ def set_vip_level(session: Session, clock: Clock, customer: Customer, level: int
     return customer
 
 
+def vip_set_by_rules(session: Session) -> list[Customer]:
+    """Customers whose VIP level the spend rules may move (staff-set levels stand)."""
+    stmt = select(Customer).where(or_(Customer.vip_source.is_(None), Customer.vip_source == "spend"))
+    return list(session.scalars(stmt.order_by(Customer.id)))
+
+
 def verify_priority_group(session: Session, clock: Clock, customer: Customer, group: str, *,
                           actor: Principal, note: str = "") -> PriorityGroup:
     if group not in PRIORITY_GROUPS:
