@@ -3,12 +3,10 @@ call (never by writing rows), on a database that already holds the demo catalog.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from stdnum.cn import ric
 
 from kindline.core.auth.models import StaffUser
 from kindline.core.auth.service import create_staff, staff_principal
@@ -16,22 +14,10 @@ from kindline.core.db import transaction
 from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.customers.service import Address
-from tests.factories import mobile
+from tests.factories import mobile, resident_id
 
 PASSWORD = "secret-pass"
 NANJING = Address("江苏省", "南京市", "玄武区", "北京东路1号")
-_id_serial = itertools.count()
-
-
-def resident_id(birth: date, female: bool = False) -> str:
-    """A valid ID number from a counter of our own. The web tests make many
-    people, and tests.factories.resident_id gives 19-character numbers once its
-    shared counter passes 99 (reported to the lead), which would break the
-    tests of other packages run after these. Area 110101 is valid for every
-    birth year (Nanjing's codes are not before the 1980s); 500 numbers a day."""
-    seq = next(_id_serial) % 500
-    body = f"110101{birth:%Y%m%d}{seq // 5:02d}{2 * (seq % 5) + (0 if female else 1)}"
-    return body + ric.calc_check_digit(body + "0")
 
 
 @dataclass

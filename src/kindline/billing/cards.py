@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from kindline.billing import payments, service
 from kindline.billing.models import CardBatch, CardFailure, Payment, RechargeCard
 from kindline.core.auth.permissions import CARDS_ADMIN, PAYMENTS_WRITE
-from kindline.core.auth.principal import Principal
+from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, DomainError, Invalid, NotFound, TooMany, not_found
 from kindline.core.money import yuan
@@ -203,7 +203,7 @@ def redeem(session: Session, clock: Clock, principal: Principal, secret: str, *,
     if claimed != 1:
         raise _used(card, line)
     payment, replayed = payments.receive(session, clock, line, payments.CARD_CHANNEL, card.serial,
-                                         card.face_value_fen, service.actor_of(principal))
+                                         card.face_value_fen, actor_label(principal))
     if replayed:  # a card is claimed once, so its payment cannot exist yet
         raise _used(card, line)
     card.payment_id = payment.id

@@ -19,7 +19,7 @@ from kindline.billing import service
 from kindline.billing.models import BillingAccount, LedgerEntry, Payment
 from kindline.core import audit
 from kindline.core.auth.permissions import BILLING_READ, PAYMENTS_REVERSE, PAYMENTS_WRITE
-from kindline.core.auth.principal import Principal
+from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
 from kindline.customers.models import Line
@@ -87,7 +87,7 @@ def pay(session: Session, clock: Clock, principal: Principal, request: PaymentRe
         raise Forbidden("payment_needs_gateway", "网上缴费请在支付页面完成，到账以支付机构确认为准。",
                         "subscribers cannot book payments; a confirming channel does")
     line = service.line_for(session, principal, request.msisdn, PAYMENTS_WRITE)
-    return receive(session, clock, line, request.channel, reference, request.amount_fen, service.actor_of(principal))
+    return receive(session, clock, line, request.channel, reference, request.amount_fen, actor_label(principal))
 
 
 def receive(session: Session, clock: Clock, line: Line, channel: str, reference: str, amount_fen: int,
@@ -142,7 +142,7 @@ def reverse(session: Session, clock: Clock, principal: Principal, payment_id: in
                        {"reversed_at": payment.reversed_at})
     account = session.get(BillingAccount, payment.account_id)
     service.post(session, clock, account, "reversal", -payment.amount_fen, reference=f"reversal:{payment.id}",
-                 actor=service.actor_of(principal), line_id=payment.line_id)
+                 actor=actor_label(principal), line_id=payment.line_id)
     audit.record(session, clock, actor_id=principal.staff_id, action="payment:reversal", subject_type="payment",
                  subject_id=payment.id, reason=reason)
     return payment
@@ -150,7 +150,7 @@ def reverse(session: Session, clock: Clock, principal: Principal, payment_id: in
 
 def visible(session: Session, principal: Principal, payment: Payment) -> Payment:
     line = session.get(Line, payment.line_id)
-    service.require_line_access(principal, line, BILLING_READ)
+    principal.require_customer(line.customer_id, BILLING_READ)
     if principal.kind == "subscriber":  # a line that changed hands: only the holder's own payments
         account = service.find_account(session, principal.id)
         if account is None or account.id != payment.account_id:

@@ -16,7 +16,7 @@ from kindline.billing.models import BillingAccount, LedgerEntry
 from kindline.catalog.models import LINE_KINDS
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
+from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.customers.models import Line
@@ -52,10 +52,6 @@ def credit_limit(vip_level: int) -> int:
     return CREDIT_BY_VIP_LEVEL.get(vip_level, 0)
 
 
-def actor_of(principal: Principal | None) -> str:
-    return f"{principal.kind}:{principal.id}" if principal else "system"
-
-
 def line_by_msisdn(session: Session, msisdn: str) -> Line:
     """The line with this number: a mobile number in any usual spelling (+86,
     spaces, full width), or the account number of a broadband, fixed or TV line."""
@@ -71,22 +67,13 @@ def line_by_msisdn(session: Session, msisdn: str) -> Line:
     return line
 
 
-def require_line_access(principal: Principal, line: Line, permission: str) -> None:
-    """A subscriber acts only on their own lines; staff need the permission."""
-    if principal.kind == "subscriber":
-        if principal.id != line.customer_id:
-            raise Forbidden("not_allowed", "只能办理本人名下号码的业务。", "subscribers act only on their own lines")
-        return
-    principal.require(permission)
-
-
 def line_for(session: Session, principal: Principal, msisdn: str, permission: str) -> Line:
     """The line, when the caller may act on it (staff without the permission
     are refused before the number is even looked up)."""
     if principal.is_staff:
         principal.require(permission)
     line = line_by_msisdn(session, msisdn)
-    require_line_access(principal, line, permission)
+    principal.require_customer(line.customer_id, permission)
     return line
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kindline.catalog import service as catalog
 from kindline.catalog.models import SELF_SERVICE_KINDS
 from kindline.core.auth.permissions import ORDERS_READ, ORDERS_WRITE
-from kindline.core.auth.principal import Principal
+from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
 from kindline.customers import lines
@@ -30,10 +30,6 @@ from kindline.orders.types import ORDER_TYPES, SELF_SERVICE_CHANNELS, SELF_SERVI
 
 MAX_KEY_LENGTH = 128
 
-
-
-def _actor(principal: Principal | None) -> str:
-    return f"{principal.kind}:{principal.id}" if principal else "system"
 
 
 def _fingerprint(request: OrderCreate) -> str:
@@ -100,7 +96,7 @@ def submit(session: Session, clock: Clock, principal: Principal | None, request:
         raise Invalid("idempotency_key_required", "缺少幂等键（Idempotency-Key）。",
                       "an Idempotency-Key of 1..128 characters is required")
     _authorise(principal, request)
-    key = f"{_actor(principal)}|{key}"  # keys are the caller's own: two callers never collide
+    key = f"{actor_label(principal)}|{key}"  # keys are the caller's own: two callers never collide
     fingerprint = _fingerprint(request)
     existing = session.scalar(select(Order).where(Order.idempotency_key == key))
     if existing is not None:
@@ -136,7 +132,7 @@ def submit(session: Session, clock: Clock, principal: Principal | None, request:
 def _record(session: Session, clock: Clock, order: Order, old: str | None, new: str,
             principal: Principal | None, note: str) -> None:
     entry = OrderTransition(order_id=order.id, from_status=old, to_status=new, at=clock.now(),
-                            actor=_actor(principal), note=note)
+                            actor=actor_label(principal), note=note)
     order.history.append(entry)  # appended once: adding it to the session too would autoflush a duplicate
 
 

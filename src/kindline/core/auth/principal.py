@@ -22,6 +22,11 @@ class Principal:
     def staff_id(self) -> int | None:
         return self.id if self.is_staff else None
 
+    @property
+    def label(self) -> str:
+        """"staff:3" or "subscriber:12": how records name who acted."""
+        return f"{self.kind}:{self.id}"
+
     def can(self, permission: str) -> bool:
         return self.is_staff and permission in self.permissions
 
@@ -37,3 +42,8 @@ class Principal:
                 raise Forbidden("not_allowed", "只能查看本人的信息。", "subscribers see only their own data")
             return
         self.require(permission)
+
+
+def actor_label(principal: Principal | None) -> str:
+    """Who acted, for histories and ledgers; "system" when no one signed in did."""
+    return principal.label if principal else "system"

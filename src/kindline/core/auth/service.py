@@ -62,7 +62,7 @@ class Tokens:
         self._signer = URLSafeTimedSerializer(secret, salt="kindline-api-token")
 
     def issue(self, principal: Principal) -> str:
-        return self._signer.dumps(f"{principal.kind}:{principal.id}")
+        return self._signer.dumps(principal.label)
 
     def read(self, token: str) -> tuple[str, int]:
         try:
