@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kindline.core import sms
+from kindline import handlers
 from kindline.core.auth.service import Tokens, create_staff, staff_principal
 from kindline.core.clock import VirtualClock
 from kindline.core.db import make_engine, make_session_factory, transaction
@@ -95,7 +95,7 @@ def runtime(engine, clock, tmp_path):
     _wipe(engine)
     settings = Settings(database_url=engine.url.render_as_string(hide_password=False), var_dir=tmp_path,
                         secret_key="test-secret", embedded_worker=False, clock="virtual:" + START.isoformat())
-    sms.install_driver("log")
+    handlers.install("log")
     return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine), clock=clock,
                    tokens=Tokens(settings.secret_key))
 

@@ -8,16 +8,16 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
-from kindline import __version__
+from kindline import __version__, handlers
 from kindline.billing.api import router as billing_router
 from kindline.catalog.api import router as catalog_router
 from kindline.core import http_errors
 from kindline.core.admin_api import router as admin_router
 from kindline.core.auth.api import router as auth_router
 from kindline.core.logs import install_pii_filter
-from kindline.core.outbox import OutboxWorker
 from kindline.core.runtime import Runtime, build_runtime
 from kindline.core.settings import get_settings
+from kindline.core.worker import Worker
 from kindline.customers.api import router as customers_router
 from kindline.customers.api import signin_router
 from kindline.customers.models import Customer
@@ -33,12 +33,13 @@ def _customer_name(session, customer_id: int) -> str | None:
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or build_runtime(get_settings())
     install_pii_filter()
+    handlers.install(runtime.settings.sms_driver)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         worker = None
         if runtime.settings.embedded_worker:
-            worker = OutboxWorker(runtime.sessions, runtime.clock)
+            worker = Worker(runtime.sessions, runtime.clock)
             worker.start()
         yield
         if worker:

@@ -23,9 +23,12 @@ app.add_typer(vip_app, name="vip")
 
 
 def _runtime():
+    from kindline import handlers
     from kindline.core.runtime import build_runtime
 
-    return build_runtime(get_settings())
+    settings = get_settings()
+    handlers.install(settings.sms_driver)
+    return build_runtime(settings)
 
 
 @db_app.command("upgrade")
@@ -118,16 +121,15 @@ def run(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int,
 
 @app.command()
 def worker(interval: Annotated[float, typer.Option(help="seconds between rounds")] = 1.0) -> None:
-    """Deliver the outbox (SMS and events) in its own process; run as many as needed."""
+    """Deliver the outbox (SMS and events) and fire due timers in its own process; run as many as needed."""
     import time
 
-    from kindline.core.outbox import deliver_due
+    from kindline.core.worker import one_round
 
     runtime = _runtime()
-    typer.echo("发送进程已启动（Ctrl+C 结束）")
+    typer.echo("后台进程已启动（Ctrl+C 结束）")
     while True:
-        sent = deliver_due(runtime.sessions, runtime.clock)
-        if not sent:
+        if not one_round(runtime.sessions, runtime.clock):
             time.sleep(interval)
 
 

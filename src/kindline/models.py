@@ -14,6 +14,7 @@ from kindline.core.auth.models import StaffUser  # noqa: F401
 from kindline.core.db import Base
 from kindline.core.outbox import OutboxMessage  # noqa: F401
 from kindline.core.sms import SmsMessage  # noqa: F401
+from kindline.core.timers import Timer  # noqa: F401
 from kindline.customers.models import (  # noqa: F401
     CareArchive,
     Customer,
@@ -25,5 +26,6 @@ from kindline.customers.models import (  # noqa: F401
     SignInCode,
 )
 from kindline.orders.models import Order, OrderTransition  # noqa: F401
+from kindline.usage.models import UsageCounter, UsageRecord  # noqa: F401
 
 metadata = Base.metadata

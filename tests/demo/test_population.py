@@ -14,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from kindline import handlers
 from kindline.catalog import service as catalog
 from kindline.catalog.models import Product
-from kindline.core import outbox, sms
+from kindline.core import outbox
 from kindline.core.auth.models import StaffUser
 from kindline.core.auth.service import Tokens
 from kindline.core.clock import VirtualClock
@@ -60,7 +61,7 @@ def demo(engine, tmp_path_factory) -> Loaded:
     folder = tmp_path_factory.mktemp("demo")
     settings = Settings(database_url=engine.url.render_as_string(hide_password=False), var_dir=folder,
                         secret_key="test-secret", embedded_worker=False, clock="virtual:" + START.isoformat())
-    sms.install_driver("log")
+    handlers.install("log")
     runtime = Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine),
                       clock=VirtualClock(START), tokens=Tokens(settings.secret_key))
     summary, said = load_small(runtime)

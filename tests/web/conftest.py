@@ -19,7 +19,7 @@ import httpx
 import pytest
 import uvicorn
 
-from kindline.core import sms
+from kindline import handlers
 from kindline.core.auth.service import Tokens
 from kindline.core.clock import VirtualClock
 from kindline.core.db import make_engine, make_session_factory
@@ -77,7 +77,7 @@ def live(tmp_path_factory):
                         embedded_worker=True, clock="virtual:" + START.isoformat())
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    sms.install_driver("log")
+    handlers.install("log")
     runtime = Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine),
                       clock=VirtualClock(START), tokens=Tokens(settings.secret_key))
     people = _seed(runtime)

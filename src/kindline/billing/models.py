@@ -31,11 +31,11 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # payment, reversal (fees, usage ... in later slices)
+    kind: Mapped[str] = mapped_column(String(16))  # see service.LEDGER_KINDS
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     balance_after_fen: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reference: Mapped[str] = mapped_column(String(64), index=True)  # "payment:12", "reversal:12"
+    reference: Mapped[str] = mapped_column(String(64), index=True)  # "payment:12", "fee:7:2026-11", "usage:<batch>"
     line_id: Mapped[int | None] = mapped_column(ForeignKey("lines.id"))
     actor: Mapped[str] = mapped_column(String(40))  # "staff:3", "subscriber:12" or "system"
 

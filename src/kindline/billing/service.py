@@ -26,7 +26,10 @@ from kindline.customers.phone import is_mobile, normalize_mobile
 # is below minus this. Configuration; nothing is granted by default.
 CREDIT_BY_VIP_LEVEL: dict[int, int] = {level: 0 for level in range(8)}
 
-LEDGER_KINDS = ("payment", "reversal")
+# payment and reversal (money in and back out), fee (monthly fees at the cycle
+# start), usage (rated usage: overage and auto-upgrade packs), points (a
+# product bought with points costs no money: never posted), adjustment (staff).
+LEDGER_KINDS = ("payment", "reversal", "fee", "usage", "adjustment")
 
 
 @dataclass(frozen=True)

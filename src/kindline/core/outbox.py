@@ -10,7 +10,6 @@ SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so any number may run.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,23 +83,3 @@ def deliver_due(factory: sessionmaker[Session], clock: Clock, limit: int = 100) 
                 message.delivered_at = now
                 delivered += 1
     return delivered
-
-
-class OutboxWorker(threading.Thread):
-    """A background delivery loop for the one-process set-up (`kindline run`)."""
-
-    def __init__(self, factory: sessionmaker[Session], clock: Clock, interval: float = 1.0) -> None:
-        super().__init__(name="outbox-worker", daemon=True)
-        self.factory, self.clock, self.interval = factory, clock, interval
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                deliver_due(self.factory, self.clock)
-            except Exception:  # keep the loop alive; the error is logged
-                log.exception("outbox delivery round failed")
-            self.stopping.wait(self.interval)
-
-    def stop(self) -> None:
-        self.stopping.set()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from kindline.core import sms
 from kindline.core.auth.service import Tokens
 from kindline.core.clock import Clock, clock_from_setting
 from kindline.core.db import make_engine, make_session_factory
@@ -26,7 +25,6 @@ class Runtime:
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     engine = make_engine(settings.database_url)
-    sms.install_driver(settings.sms_driver)
     return Runtime(
         settings=settings,
         engine=engine,

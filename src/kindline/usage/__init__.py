@@ -1,0 +1,1 @@
+"""Usage rating: voice, SMS and data records rated against pooled allowances."""
