@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk
+DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk kannel kannel-extras
 
-.PHONY: run test setup setup-test system-test-deps bench clean migration
+.PHONY: run test setup setup-test system-test-deps bench bench-usage clean migration
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/kindline run
 
-# Debian packages the browser tests need, installed only when missing.
+# Debian packages the browser and Kannel tests need, installed only when missing.
 system-test-deps:
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -33,6 +33,11 @@ test: setup system-test-deps
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# Usage rating (issue 3): 10M records / 1M lines column-wise, 200k records one by one.
+# Smaller: make bench-usage USAGE_ARGS="--lines 100000 --records 1000000"
+bench-usage: setup
+	$(BIN)/python bench/usage.py $(USAGE_ARGS)
 
 # Generate a migration after changing models: make migration m="what changed"
 migration: setup

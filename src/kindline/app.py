@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from kindline import __version__, handlers
 from kindline.billing.api import router as billing_router
+from kindline.billing.statements_api import router as statements_router
 from kindline.catalog.api import router as catalog_router
 from kindline.core import http_errors
 from kindline.core.admin_api import router as admin_router
@@ -22,6 +23,9 @@ from kindline.customers.api import router as customers_router
 from kindline.customers.api import signin_router
 from kindline.customers.models import Customer
 from kindline.orders.api import router as orders_router
+from kindline.reminders.api import router as reminders_router
+from kindline.sms import api as sms_api
+from kindline.usage.api import router as usage_router
 from kindline.web import mount as mount_web
 
 
@@ -74,6 +78,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(orders_router)
     app.include_router(billing_router)
+    app.include_router(statements_router)
+    app.include_router(reminders_router)
+    sms_api.install(app, runtime)
+    app.include_router(usage_router)
     if runtime.clock.virtual:
         app.include_router(admin_router)
     mount_web(app)

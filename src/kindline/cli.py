@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kindline.core.settings import get_settings
+from kindline.usage import cli as usage_cli
 
 app = typer.Typer(help="kindline：长者优先的电信/有线电视客户服务平台。", no_args_is_help=True)
 db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
@@ -15,11 +16,14 @@ demo_app = typer.Typer(help="The demo operator.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The product catalog.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 vip_app = typer.Typer(help="VIP levels.", no_args_is_help=True)
+billing_app = typer.Typer(help="Billing: the monthly cycle start, points.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(users_app, name="users")
 app.add_typer(vip_app, name="vip")
+app.add_typer(billing_app, name="billing")
+app.add_typer(usage_cli.app, name="usage")
 
 
 def _runtime():
@@ -80,6 +84,44 @@ def vip_recompute() -> None:
     typer.echo(f"VIP 等级已按消费重算：{changed} 位客户等级有变化")
 
 
+@billing_app.command("start-cycle")
+def billing_start_cycle(cycle: Annotated[str | None, typer.Option(help="YYYY-MM; default: the current cycle")] = None
+                        ) -> None:
+    """Charge the cycle's monthly fees and earn points (a rerun charges nothing twice), then make sure the
+    next cycle start and the daily points run are scheduled for the worker."""
+    from kindline.billing import cycles as billing_cycles
+    from kindline.core import cycles
+    from kindline.core.db import transaction
+    from kindline.core.money import yuan
+
+    runtime = _runtime()
+    cycle = cycle or cycles.current(runtime.clock)
+    cycles.parse(cycle)
+
+    def progress(summary, total: int) -> None:
+        typer.echo(f"  {summary.customers}/{total} 位客户，新扣费 {summary.fees} 项，{yuan(summary.charged_fen)} 元")
+
+    typer.echo(f"正在为 {cycle} 账期扣月租……")
+    summary = billing_cycles.run_cycle(runtime.sessions, runtime.clock, cycle, progress)
+    with transaction(runtime.sessions) as session:
+        billing_cycles.ensure_timers(session, runtime.clock)
+    typer.echo(f"{cycle} 月初扣费完成：客户 {summary.customers} 位，新扣费 {summary.fees} 项共 {yuan(summary.charged_fen)} 元，"
+               f"赠送积分 {summary.points}，此前已扣 {summary.already} 项未重复扣")
+
+
+@billing_app.command("points-daily")
+def billing_points_daily() -> None:
+    """Expire points past their date and send the points_expiring reminders (the worker does this daily)."""
+    from kindline.billing import points
+    from kindline.core.db import transaction
+
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        expired = points.expire(session, runtime.clock)
+        reminded = points.remind_expiring(session, runtime.clock)
+    typer.echo(f"到期积分 {expired} 分已清零，发出积分到期提醒 {reminded} 条")
+
+
 @demo_app.command("load")
 def demo_load(seed: Annotated[int, typer.Option(help="same seed, same data")] = 20261122,
               subscribers: Annotated[int, typer.Option(min=50)] = 2000) -> None:
@@ -97,8 +139,11 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[in
     import uvicorn
 
     from kindline.app import create_app
+    from kindline.handlers import schedule_recurring
 
-    uvicorn.run(create_app(_runtime()), host=host, port=port, log_level="info")
+    runtime = _runtime()
+    schedule_recurring(runtime.sessions, runtime.clock)
+    uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -109,12 +154,14 @@ def run(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int,
     from kindline.app import create_app
     from kindline.core.migrate import upgrade
     from kindline.demo.loader import is_loaded, load_demo, welcome
+    from kindline.handlers import schedule_recurring
 
     runtime = _runtime()
     upgrade(runtime.engine)
     if not is_loaded(runtime):
         typer.echo("首次启动：正在载入示范运营商数据……")
         typer.echo(load_demo(runtime, progress=typer.echo))
+    schedule_recurring(runtime.sessions, runtime.clock)
     typer.echo(welcome(f"http://{host}:{port}", runtime))
     uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
 
@@ -125,8 +172,10 @@ def worker(interval: Annotated[float, typer.Option(help="seconds between rounds"
     import time
 
     from kindline.core.worker import one_round
+    from kindline.handlers import schedule_recurring
 
     runtime = _runtime()
+    schedule_recurring(runtime.sessions, runtime.clock)
     typer.echo("后台进程已启动（Ctrl+C 结束）")
     while True:
         if not one_round(runtime.sessions, runtime.clock):

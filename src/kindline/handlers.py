@@ -6,8 +6,26 @@ the CLI and the tests) call `install()` once; each domain adds one line here.
 
 from __future__ import annotations
 
+from kindline.billing import arrears
+from kindline.billing import cycles as billing_cycles
 from kindline.core import sms
+from kindline.reminders import jobs as reminder_jobs
+from kindline.sms import kannel
 
 
 def install(sms_driver: str = "log") -> None:
+    kannel.register()  # before the driver is chosen: "kannel" must be known
     sms.install_driver(sms_driver)
+    arrears.install()
+    billing_cycles.install()  # cycle start, its batches, the daily points run
+    reminder_jobs.install()
+
+
+def schedule_recurring(factory, clock) -> None:
+    """Set the recurring timers (cycle start, daily points run, low-usage hints)
+    if they are not set yet; safe to call at every start of a server or worker."""
+    from kindline.core.db import transaction
+
+    with transaction(factory) as session:
+        billing_cycles.ensure_timers(session, clock)
+        reminder_jobs.ensure_scheduled(session, clock)

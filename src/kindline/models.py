@@ -4,8 +4,11 @@ from kindline.billing.models import (  # noqa: F401
     BillingAccount,
     CardBatch,
     CardFailure,
+    Fee,
     LedgerEntry,
     Payment,
+    PointGrant,
+    PointRedemption,
     RechargeCard,
 )
 from kindline.catalog.models import Product, ProductVersion  # noqa: F401
@@ -26,6 +29,8 @@ from kindline.customers.models import (  # noqa: F401
     SignInCode,
 )
 from kindline.orders.models import Order, OrderTransition  # noqa: F401
+from kindline.reminders.models import Notification  # noqa: F401
+from kindline.sms.models import SmsConfirmation, SmsIncoming  # noqa: F401
 from kindline.usage.models import UsageCounter, UsageRecord  # noqa: F401
 
 metadata = Base.metadata

@@ -9,6 +9,7 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from kindline.billing.models import BillingAccount, Fee, Payment
 from kindline.customers.models import (
     CareArchive,
     Customer,
@@ -34,7 +35,7 @@ def load_small(runtime, subscribers: int = SMALL, seed: int = SEED) -> tuple[str
 
 def digest(sessions) -> str:
     """A fingerprint of subscribers, lines, products, family numbers, consents,
-    segments and orders."""
+    segments, orders, and the money: payments, fees and balances."""
     owner, primary = aliased(Customer), aliased(Line)
     queries = [
         select(Customer.id_number, Customer.name, Customer.phone, Customer.city, Customer.district, Customer.address,
@@ -52,6 +53,10 @@ def digest(sessions) -> str:
         select(Customer.id_number, PriorityGroup.group_name).join(Customer, Customer.id == PriorityGroup.customer_id),
         select(Order.idempotency_key, Order.type, Order.channel, Order.status, Order.created_at, owner.id_number)
         .join(owner, owner.id == Order.customer_id),
+        select(Line.number, Payment.channel, Payment.amount_fen, Payment.received_at)
+        .join(Line, Line.id == Payment.line_id),
+        select(Line.number, Fee.product_code, Fee.cycle, Fee.amount_fen, Fee.basis).join(Line, Line.id == Fee.line_id),
+        select(owner.id_number, BillingAccount.balance_fen).join(owner, owner.id == BillingAccount.customer_id),
     ]
     hasher = hashlib.sha256()
     with sessions() as session:

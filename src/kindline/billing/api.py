@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from kindline.billing import cards, payments, service
+from kindline.billing import arrears, cards, payments, service
 from kindline.billing.schemas import (
     BalanceRead,
     CardBatchCreate,
@@ -20,9 +20,12 @@ from kindline.billing.schemas import (
     PaymentRead,
     RedeemIn,
     RedeemRead,
+    ReopenIn,
+    ReopenRead,
     ReversalIn,
 )
-from kindline.core.auth.permissions import BILLING_READ, CARDS_ADMIN
+from kindline.core.auth.permissions import BILLING_READ, CARDS_ADMIN, CUSTOMERS_WRITE
+from kindline.core.auth.principal import actor_label
 from kindline.core.deps import Caller, CurrentClock, DbSession, get_runtime
 from kindline.core.money import yuan
 from kindline.core.pagination import Page, PageParams, page_params, paginate
@@ -43,6 +46,16 @@ def _read(session, payment) -> PaymentRead:
 def line_balance(msisdn: str, session: DbSession, clock: CurrentClock, caller: Caller):
     line = service.line_for(session, caller, msisdn, BILLING_READ)
     return BalanceRead.of(service.balance_of(session, clock, line))
+
+
+@router.post("/lines/{msisdn}/reopen", response_model=ReopenRead)
+def reopen_line(msisdn: str, session: DbSession, clock: CurrentClock, caller: Caller, body: ReopenIn | None = None):
+    """绿色开机: a line suspended for arrears opens for an hour, once in 24 hours;
+    the subscriber for their own line, or staff with customers:write."""
+    line = service.line_for(session, caller, msisdn, CUSTOMERS_WRITE)
+    channel = (body.channel if body else None) or ("hall" if caller.is_staff else "online")
+    until = arrears.reopen(session, clock, line, channel=channel, actor=actor_label(caller))
+    return ReopenRead.of(line, channel, until, arrears.reopen_message(clock, until))
 
 
 @router.post("/payments", response_model=PaymentRead, status_code=201,

@@ -1,5 +1,6 @@
 """Tables of the billing domain: accounts and their ledger, payments, recharge
-cards and the failed card tries that lock guessing out."""
+cards and the failed card tries that lock guessing out, monthly and one-off
+fees, and points (积分) with their redemptions."""
 
 from __future__ import annotations
 
@@ -110,3 +111,64 @@ class CardFailure(Base):
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
     card_id: Mapped[int | None] = mapped_column(ForeignKey("recharge_cards.id"))
     reason: Mapped[str] = mapped_column(String(16))  # wrong_pin, unknown_card
+
+
+class Fee(Base):
+    """What one product on a line costs for one cycle (月租), or once for a
+    one-off product. (line_product_id, cycle) is the natural key: a rerun of the
+    cycle start, or two workers on the same batch, charge nothing twice. Zero
+    fees are kept as well (a bundled product, one bought with points, the new
+    plan of a mid-cycle change), so the bill says why a product cost nothing."""
+
+    __tablename__ = "fees"
+    __table_args__ = (
+        UniqueConstraint("line_product_id", "cycle"),
+        Index("ix_fees_account_charged", "account_id", "charged_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_product_id: Mapped[int] = mapped_column(ForeignKey("line_products.id"))
+    cycle: Mapped[str] = mapped_column(String(7))
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
+    product_code: Mapped[str] = mapped_column(String(40))
+    product_version_id: Mapped[int] = mapped_column(ForeignKey("product_versions.id"))
+    list_price_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # what was taken from the balance (>= 0)
+    basis: Mapped[str] = mapped_column(String(10))  # see fees.BASIS_NAMES
+    points_earned: Mapped[int] = mapped_column(default=0)
+    charged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PointGrant(Base):
+    """积分: points earned by one fee, spent oldest-expiry first, gone after the
+    last day of the twelfth month after the month they were earned in."""
+
+    __tablename__ = "point_grants"
+    __table_args__ = (
+        UniqueConstraint("source"),
+        Index("ix_point_grants_account", "account_id", "expires_on"),
+        Index("ix_point_grants_expires", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
+    source: Mapped[str] = mapped_column(String(64))  # "fee:<fee id>"
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amount: Mapped[int]
+    remaining: Mapped[int]
+    expired: Mapped[int] = mapped_column(default=0)  # what the expiry job took
+    expires_on: Mapped[date] = mapped_column(Date)  # usable through this local date
+
+
+class PointRedemption(Base):
+    """Points spent on one order (积分兑换); the order is the idempotent unit."""
+
+    __tablename__ = "point_redemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
+    points: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,41 +7,83 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from kindline.billing.arrears import REOPEN_CHANNELS
 from kindline.billing.models import CardBatch, Payment
 from kindline.billing.payments import CHANNELS
 from kindline.billing.service import BalanceView
 from kindline.core.masking import mask_phone
 from kindline.core.money import yuan
 from kindline.customers.models import Line
+from kindline.usage.models import KIND_NAMES_ZH, KIND_UNITS_ZH
 
 
 def _shown(line: Line) -> str:
     return mask_phone(line.number) if line.kind == "mobile" else line.number
 
 
+class AllowanceRead(BaseModel):
+    """One kind of the line's pooled allowance this cycle."""
+
+    kind: str = Field(description="voice, sms or data")
+    kind_name: str
+    unit: str = Field(description="seconds, messages or bytes (秒/条/字节)")
+    total: int = Field(description="the plan's allowance plus auto-upgrade packs switched on")
+    used: int
+    remaining: int
+    upgrades: int
+    percent_used: int
+
+    @classmethod
+    def of(cls, allowance) -> AllowanceRead:
+        return cls(kind=allowance.kind, kind_name=KIND_NAMES_ZH[allowance.kind], unit=KIND_UNITS_ZH[allowance.kind],
+                   total=allowance.total, used=allowance.used, remaining=allowance.remaining,
+                   upgrades=allowance.upgrades, percent_used=allowance.percent_used)
+
+
 class BalanceRead(BaseModel):
-    """The balance of a line's holder. Later slices add the allowances and the
-    1-hour reopen to this same answer."""
+    """The balance of a line's holder, where the line stands (active, reopened
+    for an hour until when, suspended) and its allowances used and remaining."""
 
     msisdn: str = Field(description="masked: 138****5678")
     line_id: int
     line_kind: str
-    status: str = Field(description="active, suspended or cancelled")
+    status: str = Field(description="active, reopened (绿色开机, until reopened_until), suspended or cancelled")
+    status_text: str = Field(description="the status in words, for people")
     suspend_reason: str | None
+    reopened_until: datetime | None = Field(description="while reopened: when the line is suspended again")
+    suspends_at: datetime | None = Field(description="in arrears: when the lines are suspended unless paid")
     account_id: int | None
     balance_fen: int
     balance_yuan: str
     credit_fen: int
     in_arrears: bool = Field(description="balance below minus the credit")
+    allowances: list[AllowanceRead] = Field(description="this cycle: voice, sms and data (none for a non-mobile line)")
     as_of: datetime
 
     @classmethod
     def of(cls, view: BalanceView) -> BalanceRead:
         line = view.line
-        return cls(msisdn=_shown(line), line_id=line.id, line_kind=line.kind, status=line.status,
-                   suspend_reason=line.suspend_reason, account_id=view.account_id, balance_fen=view.balance_fen,
+        return cls(msisdn=_shown(line), line_id=line.id, line_kind=line.kind, status=view.status,
+                   status_text=view.status_text, suspend_reason=line.suspend_reason, reopened_until=view.reopened_until,
+                   suspends_at=view.suspends_at, account_id=view.account_id, balance_fen=view.balance_fen,
                    balance_yuan=yuan(view.balance_fen), credit_fen=view.credit_fen, in_arrears=view.in_arrears,
-                   as_of=view.as_of)
+                   allowances=[AllowanceRead.of(a) for a in view.allowances], as_of=view.as_of)
+
+
+class ReopenIn(BaseModel):
+    channel: str | None = Field(None, max_length=20, description=", ".join(REOPEN_CHANNELS)
+                                + " (default: online for a subscriber, hall for staff)")
+
+
+class ReopenRead(BaseModel):
+    msisdn: str = Field(description="masked: 138****5678")
+    channel: str
+    reopened_until: datetime
+    message: str
+
+    @classmethod
+    def of(cls, line: Line, channel: str, until: datetime, message: str) -> ReopenRead:
+        return cls(msisdn=_shown(line), channel=channel, reopened_until=until, message=message)
 
 
 class PaymentCreate(BaseModel):

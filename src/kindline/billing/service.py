@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kindline.billing import arrears
 from kindline.billing.models import BillingAccount, LedgerEntry
 from kindline.catalog.models import LINE_KINDS
 from kindline.core.auth.principal import Principal
@@ -34,13 +35,19 @@ LEDGER_KINDS = ("payment", "reversal", "fee", "usage", "adjustment")
 
 @dataclass(frozen=True)
 class BalanceView:
-    """What a line's holder has: extended by later slices (allowances, reopen)."""
+    """What a line's holder has, and where the line stands: reopened for an
+    hour until when, suspended when unless paid, its allowances this cycle."""
 
     line: Line
     account_id: int | None
     balance_fen: int
     credit_fen: int
     as_of: datetime
+    reopened_until: datetime | None = None
+    suspends_at: datetime | None = None
+    allowances: tuple = ()  # usage.service.Allowance, one per kind
+    status: str = "active"  # active, reopened, suspended, cancelled
+    status_text: str = "正常"
 
     @property
     def in_arrears(self) -> bool:
@@ -112,16 +119,19 @@ def account_for(session: Session, clock: Clock, customer_id: int) -> BillingAcco
 def post(session: Session, clock: Clock, account: BillingAccount, kind: str, amount_fen: int, *,
          reference: str, actor: str, line_id: int | None = None) -> LedgerEntry:
     """The one way a balance changes: lock the account row, move the balance,
-    write the entry with the balance after it."""
+    write the entry with the balance after it, then let the arrears rules see
+    the move (low-balance reminders, suspension, restore) in the same transaction."""
     if kind not in LEDGER_KINDS:
         raise Invalid("invalid_ledger_kind", "账务类型不正确。", f"unknown ledger kind {kind!r}")
     locked = session.scalars(select(BillingAccount).where(BillingAccount.id == account.id)
                              .with_for_update().execution_options(populate_existing=True)).one()
+    before = locked.balance_fen
     locked.balance_fen += amount_fen
     entry = LedgerEntry(account_id=locked.id, kind=kind, amount_fen=amount_fen, balance_after_fen=locked.balance_fen,
                         at=clock.now(), reference=reference, line_id=line_id, actor=actor)
     session.add(entry)
     session.flush()
+    arrears.balance_moved(session, clock, locked, before, locked.balance_fen)
     return entry
 
 
@@ -138,8 +148,15 @@ def ledger(session: Session, account_id: int) -> list[LedgerEntry]:
 def balance_of(session: Session, clock: Clock, line: Line) -> BalanceView:
     """The balance of the line's holder; reading creates nothing (no account yet
     reads as a zero balance)."""
+    from kindline.usage import service as usage  # usage rating posts through this module: import when used
+
     customer = customers.get(session, line.customer_id)
     account = find_account(session, customer.id)
-    return BalanceView(line=line, account_id=account.id if account else None,
-                       balance_fen=account.balance_fen if account else 0,
-                       credit_fen=credit_limit(customer.vip_level), as_of=clock.now())
+    account_id = account.id if account else None
+    reopened_until, suspends_at = arrears.reopened_until(session, line), arrears.suspends_at(session, account_id)
+    status, status_text = arrears.standing(clock, line, reopened_until, suspends_at)
+    return BalanceView(line=line, account_id=account_id, balance_fen=account.balance_fen if account else 0,
+                       credit_fen=credit_limit(customer.vip_level), as_of=clock.now(),
+                       reopened_until=reopened_until, suspends_at=suspends_at,
+                       allowances=tuple(usage.allowances(session, clock, line)), status=status,
+                       status_text=status_text)

@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     clock: str = "real"
     # "log" keeps every SMS in the sms_messages table (shown on a console page).
     sms_driver: str = "log"
+    # The SMS business hall's number, and the Kannel gateway (sms_driver "kannel"):
+    # MT through smsbox's sendsms URL, MO into /api/v1/sms/mo with this secret
+    # (no secret: the MO endpoint refuses everything).
+    sms_service_number: str = "10001"
+    kannel_sendsms_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    kannel_username: str = ""
+    kannel_password: str = ""
+    sms_mo_secret: str = ""
     secret_key: str = ""
     var_dir: Path = DEFAULT_VAR_DIR
     # The real-name age from which a subscriber counts as elderly.

@@ -33,9 +33,10 @@ class SmsMessage(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def send(session: Session, clock: Clock, recipient: str, text: str, not_before: datetime | None = None) -> None:
+def send(session: Session, clock: Clock, recipient: str, text: str, not_before: datetime | None = None, *,
+         sender: str = SENDER) -> None:
     """Queue an SMS in the caller's transaction."""
-    outbox.enqueue(session, clock, TOPIC, {"to": recipient, "text": text, "from": SENDER}, not_before)
+    outbox.enqueue(session, clock, TOPIC, {"to": recipient, "text": text, "from": sender}, not_before)
 
 
 def _log_driver(session: Session, message: outbox.OutboxMessage, now: datetime) -> None:
@@ -46,7 +47,13 @@ def _log_driver(session: Session, message: outbox.OutboxMessage, now: datetime) 
                                recipient=payload["to"], text=payload["text"], sent_at=now))
 
 
-DRIVERS = {"log": _log_driver}
+DRIVERS: dict[str, outbox.Handler] = {"log": _log_driver}
+
+
+def register_driver(name: str, driver: outbox.Handler) -> None:
+    """Make a gateway driver known by name (sms/kannel.py adds "kannel");
+    core/ cannot import it, so the driver comes to the registry."""
+    DRIVERS[name] = driver
 
 
 def install_driver(name: str) -> None:

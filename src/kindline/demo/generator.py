@@ -25,6 +25,7 @@ from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.customers.models import Customer, Line
 from kindline.customers.service import CHANNELS
+from kindline.demo import money
 from kindline.demo.coverage import ensure_every_product
 from kindline.demo.history import OrderDesk
 from kindline.demo.holdings import BIG_PLAN, LinePlan
@@ -73,12 +74,14 @@ def generate(session: Session, clock: Clock, *, seed: int, subscribers: int, sta
         earliest = world.now - timedelta(days=FIELD_WORK_DAYS) if field_work else start + (world.now - start) / 20
         when = _moment(world, earliest, world.now - timedelta(minutes=60))
         world.schedule(when, partial(desk.place, order_type, channel))
+    money.schedule(world)
     world.run()
     progress(f"已生成受理单 {desk.submitted} 笔，正在补齐各渠道和产品……")
     world.at(world.now - timedelta(minutes=50))
     desk.complete()
     world.at(world.now - timedelta(minutes=20))
     ensure_every_product(world)
+    money.finish(world)
 
 
 # --- when ----------------------------------------------------------------------------------------------
@@ -141,6 +144,7 @@ def _join(world: World, desk: OrderDesk, joiner: Joiner) -> None:
     for plan in plans:
         world.later()
         _open(world, desk, customer, person, plan, protect=joiner.showcase is not None)
+    money.joined(world, customer)
     _segments(world, customer, person, joiner)
 
 

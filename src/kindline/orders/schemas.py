@@ -19,7 +19,7 @@ class OrderCreate(BaseModel):
     new_installation (line_kind, number, service_address, product_codes, requested_date),
     service_change (line_id, product_codes with the new plan), customer_info_change (phone and/or address),
     equipment_replacement (line_id, stb_serial, requested_date), product_order / product_unsubscribe
-    (line_id, product_codes), relocation (line_id, service_address, requested_date),
+    (line_id, product_codes, pay_with), relocation (line_id, service_address, requested_date),
     ownership_transfer (line_id, new_owner_customer_id or new_owner), stb_auth_refresh / stb_auth_cancel
     (line_id), account_closing (line_id)."""
 
@@ -39,6 +39,8 @@ class OrderCreate(BaseModel):
     new_owner: CustomerCreate | None = None
     requested_date: date | None = None
     note: str = Field("", max_length=500)
+    pay_with: str = Field("money", max_length=10,
+                          description="money, or points (积分兑换: a product_order of products with a points price)")
 
 
 class TransitionIn(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kindline.billing import order_charges
 from kindline.catalog import service as catalog
 from kindline.catalog.models import SELF_SERVICE_KINDS
 from kindline.core.auth.permissions import ORDERS_READ, ORDERS_WRITE
@@ -104,6 +105,7 @@ def submit(session: Session, clock: Clock, principal: Principal | None, request:
     job = _job(session, clock, request)
     check, _apply = STEPS[request.type]
     check(job)
+    order_charges.check(session, clock, request.pay_with, request.type, request.product_codes, job.line)
     _within_self_service(session, principal, request)
 
     kind = ORDER_TYPES[request.type]
@@ -150,7 +152,7 @@ def transition(session: Session, clock: Clock, order: Order, to: str, principal:
         job = _job(session, clock, OrderCreate.model_validate(order.request))
         job.order_id = order.id
         STEPS[order.type][0](job)
-        order.result = STEPS[order.type][1](job) or {}
+        order.result = {**(STEPS[order.type][1](job) or {}), **order_charges.settle(session, clock, order)}
         order.line_id = order.line_id or order.result.get("line_id")
     if to in ("rejected", "cancelled"):
         order.reason = reason.strip() or None

@@ -41,6 +41,7 @@ class UsageRecord(Base):
     peer: Mapped[str | None] = mapped_column(String(32))
     free: Mapped[bool] = mapped_column(default=False)  # between family numbers (亲情号)
     allowance_used: Mapped[int] = mapped_column(BigInteger, default=0)  # taken from the pool (incl. upgrade packs)
+    overage_quantity: Mapped[int] = mapped_column(BigInteger, default=0)  # beyond allowance and packs
     upgrade_packs: Mapped[int] = mapped_column(default=0)  # auto-upgrade packs this record switched on
     upgrade_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     overage_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -60,6 +61,7 @@ class UsageCounter(Base):
     pool_line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
     cycle: Mapped[str] = mapped_column(String(7))
     kind: Mapped[str] = mapped_column(String(5))
-    used: Mapped[int] = mapped_column(BigInteger, default=0)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)  # taken from the allowance and upgrade packs
+    overage: Mapped[int] = mapped_column(BigInteger, default=0)  # beyond them, charged per started block
     upgrades: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,9 +13,21 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def page_routers() -> list[APIRouter]:
     """Every page router (the tests walk them to check each POST for CSRF)."""
-    from kindline.web import console, console_customer, console_orders, home, portal, portal_lines
+    from kindline.web import (
+        console,
+        console_customer,
+        console_money,
+        console_orders,
+        console_sms,
+        home,
+        portal,
+        portal_lines,
+        portal_money,
+    )
 
-    routers = [module.router for module in (home, console, console_customer, console_orders, portal, portal_lines)]
+    modules = (home, console, console_customer, console_orders, console_money, console_sms, portal, portal_lines,
+               portal_money)
+    routers = [module.router for module in modules]
     return [*routers, home.fallback]
 
 

@@ -18,11 +18,13 @@ BILLING_READ = "billing:read"
 PAYMENTS_WRITE = "payments:write"
 PAYMENTS_REVERSE = "payments:reverse"
 CARDS_ADMIN = "cards:admin"
+RECORDS_READ = "records:read"  # 详单: who called whom, when; shown at a hall or to complaint handling
+USAGE_WRITE = "usage:write"
 
 ALL = frozenset({
     CUSTOMERS_READ, CUSTOMERS_WRITE, PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, CATALOG_WRITE,
     ORDERS_READ, ORDERS_WRITE, AUDIT_READ, SMS_VIEW, USERS_ADMIN, CLOCK_ADMIN,
-    BILLING_READ, PAYMENTS_WRITE, PAYMENTS_REVERSE, CARDS_ADMIN,
+    BILLING_READ, PAYMENTS_WRITE, PAYMENTS_REVERSE, CARDS_ADMIN, USAGE_WRITE, RECORDS_READ,
 })
 
 # Front-line staff take payments (hall counter, hotline, care visits that collect fees).
@@ -30,13 +32,15 @@ _FRONT_LINE = {CUSTOMERS_READ, CUSTOMERS_WRITE, ORDERS_READ, ORDERS_WRITE, BILLI
 
 ROLES: dict[str, frozenset[str]] = {
     "agent": frozenset(_FRONT_LINE),
-    "hall_clerk": frozenset(_FRONT_LINE | {SEGMENTS_WRITE}),
-    "care_specialist": frozenset(_FRONT_LINE | {SEGMENTS_WRITE, CARE_WRITE}),
-    "complaint_handler": frozenset({CUSTOMERS_READ, ORDERS_READ, BILLING_READ}),
+    "hall_clerk": frozenset(_FRONT_LINE | {SEGMENTS_WRITE, RECORDS_READ}),
+    "care_specialist": frozenset(_FRONT_LINE | {SEGMENTS_WRITE, CARE_WRITE, RECORDS_READ}),
+    "complaint_handler": frozenset({CUSTOMERS_READ, ORDERS_READ, BILLING_READ, RECORDS_READ}),
     "technician": frozenset({CUSTOMERS_READ, ORDERS_READ}),
     "supervisor": frozenset(_FRONT_LINE | {PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, AUDIT_READ, SMS_VIEW,
-                                           PAYMENTS_REVERSE}),
+                                           PAYMENTS_REVERSE, RECORDS_READ}),
     "inspector": frozenset({CUSTOMERS_READ, ORDERS_READ, AUDIT_READ, BILLING_READ}),
+    # The network's mediation system (计费采集) posting usage records: a machine account.
+    "mediation": frozenset({USAGE_WRITE}),
     "admin": ALL,
 }
 
@@ -48,6 +52,7 @@ ROLE_NAMES_ZH = {
     "technician": "装维人员",
     "supervisor": "值班主管",
     "inspector": "服务督查",
+    "mediation": "计费采集接口",
     "admin": "系统管理员",
 }
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 04:42:46.931469
+Create Date: 2026-11-22 05:12:39.536323
 """
 
 import sqlalchemy as sa
@@ -36,12 +36,71 @@ def upgrade() -> None:
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.create_index('ix_timers_due', ['fired_at', 'due_at'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('param_key', sa.String(length=80), nullable=False),
+    sa.Column('cycle', sa.String(length=7), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('created_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('send_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.Column('rearmed_at', kindline.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_notifications_customer_id_customers')),
+    sa.ForeignKeyConstraint(['line_id'], ['lines.id'], name=op.f('fk_notifications_line_id_lines')),
+    sa.ForeignKeyConstraint(['outbox_id'], ['outbox_messages.id'], name=op.f('fk_notifications_outbox_id_outbox_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('line_id', 'kind', 'param_key', 'cycle', 'seq', name=op.f('uq_notifications_line_id_kind_param_key_cycle_seq'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_line_id', ['line_id', 'id'], unique=False)
+
+    op.create_table('point_grants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('earned_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('remaining', sa.Integer(), nullable=False),
+    sa.Column('expired', sa.Integer(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['billing_accounts.id'], name=op.f('fk_point_grants_account_id_billing_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_grants')),
+    sa.UniqueConstraint('source', name=op.f('uq_point_grants_source'))
+    )
+    with op.batch_alter_table('point_grants', schema=None) as batch_op:
+        batch_op.create_index('ix_point_grants_account', ['account_id', 'expires_on'], unique=False)
+        batch_op.create_index('ix_point_grants_expires', ['expires_on'], unique=False)
+
+    op.create_table('sms_incoming',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sender', sa.String(length=32), nullable=False),
+    sa.Column('recipient', sa.String(length=32), nullable=False),
+    sa.Column('text', sa.String(length=1000), nullable=False),
+    sa.Column('gateway_id', sa.String(length=64), nullable=True),
+    sa.Column('received_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=True),
+    sa.Column('command', sa.String(length=16), nullable=False),
+    sa.Column('replies', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['line_id'], ['lines.id'], name=op.f('fk_sms_incoming_line_id_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_incoming')),
+    sa.UniqueConstraint('sender', 'gateway_id', name=op.f('uq_sms_incoming_sender_gateway_id'))
+    )
+    with op.batch_alter_table('sms_incoming', schema=None) as batch_op:
+        batch_op.create_index('ix_sms_incoming_sender', ['sender', 'id'], unique=False)
+
     op.create_table('usage_counters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pool_line_id', sa.Integer(), nullable=False),
     sa.Column('cycle', sa.String(length=7), nullable=False),
     sa.Column('kind', sa.String(length=5), nullable=False),
     sa.Column('used', sa.BigInteger(), nullable=False),
+    sa.Column('overage', sa.BigInteger(), nullable=False),
     sa.Column('upgrades', sa.Integer(), nullable=False),
     sa.Column('updated_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['pool_line_id'], ['lines.id'], name=op.f('fk_usage_counters_pool_line_id_lines')),
@@ -62,6 +121,7 @@ def upgrade() -> None:
     sa.Column('peer', sa.String(length=32), nullable=True),
     sa.Column('free', sa.Boolean(), nullable=False),
     sa.Column('allowance_used', sa.BigInteger(), nullable=False),
+    sa.Column('overage_quantity', sa.BigInteger(), nullable=False),
     sa.Column('upgrade_packs', sa.Integer(), nullable=False),
     sa.Column('upgrade_fen', sa.BigInteger(), nullable=False),
     sa.Column('overage_fen', sa.BigInteger(), nullable=False),
@@ -77,17 +137,102 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_usage_records_account_id'), ['account_id'], unique=False)
         batch_op.create_index('ix_usage_records_line_cycle', ['line_id', 'cycle', 'started_at'], unique=False)
 
+    op.create_table('fees',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('line_product_id', sa.Integer(), nullable=False),
+    sa.Column('cycle', sa.String(length=7), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('product_code', sa.String(length=40), nullable=False),
+    sa.Column('product_version_id', sa.Integer(), nullable=False),
+    sa.Column('list_price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('basis', sa.String(length=10), nullable=False),
+    sa.Column('points_earned', sa.Integer(), nullable=False),
+    sa.Column('charged_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['billing_accounts.id'], name=op.f('fk_fees_account_id_billing_accounts')),
+    sa.ForeignKeyConstraint(['line_id'], ['lines.id'], name=op.f('fk_fees_line_id_lines')),
+    sa.ForeignKeyConstraint(['line_product_id'], ['line_products.id'], name=op.f('fk_fees_line_product_id_line_products')),
+    sa.ForeignKeyConstraint(['product_version_id'], ['product_versions.id'], name=op.f('fk_fees_product_version_id_product_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fees')),
+    sa.UniqueConstraint('line_product_id', 'cycle', name=op.f('uq_fees_line_product_id_cycle'))
+    )
+    with op.batch_alter_table('fees', schema=None) as batch_op:
+        batch_op.create_index('ix_fees_account_charged', ['account_id', 'charged_at'], unique=False)
+
+    op.create_table('point_redemptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['billing_accounts.id'], name=op.f('fk_point_redemptions_account_id_billing_accounts')),
+    sa.ForeignKeyConstraint(['line_id'], ['lines.id'], name=op.f('fk_point_redemptions_line_id_lines')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_point_redemptions_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_redemptions')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_point_redemptions_order_id'))
+    )
+    with op.batch_alter_table('point_redemptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_point_redemptions_account_id'), ['account_id'], unique=False)
+
+    op.create_table('sms_confirmations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sender', sa.String(length=32), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('incoming_id', sa.Integer(), nullable=False),
+    sa.Column('order_type', sa.String(length=32), nullable=False),
+    sa.Column('product_code', sa.String(length=40), nullable=False),
+    sa.Column('prompt', sa.String(length=500), nullable=False),
+    sa.Column('created_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', kindline.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('decided_at', kindline.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['incoming_id'], ['sms_incoming.id'], name=op.f('fk_sms_confirmations_incoming_id_sms_incoming')),
+    sa.ForeignKeyConstraint(['line_id'], ['lines.id'], name=op.f('fk_sms_confirmations_line_id_lines')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_sms_confirmations_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_confirmations'))
+    )
+    with op.batch_alter_table('sms_confirmations', schema=None) as batch_op:
+        batch_op.create_index('ix_sms_confirmations_sender', ['sender', 'status'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('sms_confirmations', schema=None) as batch_op:
+        batch_op.drop_index('ix_sms_confirmations_sender')
+
+    op.drop_table('sms_confirmations')
+    with op.batch_alter_table('point_redemptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_account_id'))
+
+    op.drop_table('point_redemptions')
+    with op.batch_alter_table('fees', schema=None) as batch_op:
+        batch_op.drop_index('ix_fees_account_charged')
+
+    op.drop_table('fees')
     with op.batch_alter_table('usage_records', schema=None) as batch_op:
         batch_op.drop_index('ix_usage_records_line_cycle')
         batch_op.drop_index(batch_op.f('ix_usage_records_account_id'))
 
     op.drop_table('usage_records')
     op.drop_table('usage_counters')
+    with op.batch_alter_table('sms_incoming', schema=None) as batch_op:
+        batch_op.drop_index('ix_sms_incoming_sender')
+
+    op.drop_table('sms_incoming')
+    with op.batch_alter_table('point_grants', schema=None) as batch_op:
+        batch_op.drop_index('ix_point_grants_expires')
+        batch_op.drop_index('ix_point_grants_account')
+
+    op.drop_table('point_grants')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_line_id')
+
+    op.drop_table('notifications')
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.drop_index('ix_timers_due')
 
