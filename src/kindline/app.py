@@ -27,6 +27,7 @@ from kindline.reminders.api import router as reminders_router
 from kindline.sms import api as sms_api
 from kindline.usage.api import router as usage_router
 from kindline.web import mount as mount_web
+from kindline.workorders.api import router as workorders_router
 
 
 def _customer_name(session, customer_id: int) -> str | None:
@@ -82,6 +83,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(reminders_router)
     sms_api.install(app, runtime)
     app.include_router(usage_router)
+    app.include_router(workorders_router)
     if runtime.clock.virtual:
         app.include_router(admin_router)
     mount_web(app)

@@ -167,7 +167,8 @@ def run(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int,
 
 
 @app.command()
-def worker(interval: Annotated[float, typer.Option(help="seconds between rounds")] = 1.0) -> None:
+def worker(interval: Annotated[float, typer.Option(help="seconds between rounds")] = 1.0,
+           until_idle: Annotated[bool, typer.Option(help="stop when a round finds nothing due")] = False) -> None:
     """Deliver the outbox (SMS and events) and fire due timers in its own process; run as many as needed."""
     import time
 
@@ -177,8 +178,14 @@ def worker(interval: Annotated[float, typer.Option(help="seconds between rounds"
     runtime = _runtime()
     schedule_recurring(runtime.sessions, runtime.clock)
     typer.echo("后台进程已启动（Ctrl+C 结束）")
+    done = 0
     while True:
-        if not one_round(runtime.sessions, runtime.clock):
+        busy = one_round(runtime.sessions, runtime.clock)
+        done += busy
+        if not busy:
+            if until_idle:
+                typer.echo(f"已处理 {done} 项，没有待办，退出")
+                return
             time.sleep(interval)
 
 

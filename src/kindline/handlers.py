@@ -11,6 +11,8 @@ from kindline.billing import cycles as billing_cycles
 from kindline.core import sms
 from kindline.reminders import jobs as reminder_jobs
 from kindline.sms import kannel
+from kindline.workorders import escalation as workorder_escalation
+from kindline.workorders import surveys
 
 
 def install(sms_driver: str = "log") -> None:
@@ -19,6 +21,8 @@ def install(sms_driver: str = "log") -> None:
     arrears.install()
     billing_cycles.install()  # cycle start, its batches, the daily points run
     reminder_jobs.install()
+    workorder_escalation.install()  # SLA warnings, breaches, the 72-hour close
+    surveys.install()  # the 48-hour no-answer rule of return visits
 
 
 def schedule_recurring(factory, clock) -> None:

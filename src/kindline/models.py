@@ -32,5 +32,14 @@ from kindline.orders.models import Order, OrderTransition  # noqa: F401
 from kindline.reminders.models import Notification  # noqa: F401
 from kindline.sms.models import SmsConfirmation, SmsIncoming  # noqa: F401
 from kindline.usage.models import UsageCounter, UsageRecord  # noqa: F401
+from kindline.workorders.models import (  # noqa: F401
+    Appointment,
+    Notice,
+    Survey,
+    Team,
+    TeamMember,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 metadata = Base.metadata

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     var_dir: Path = DEFAULT_VAR_DIR
     # The real-name age from which a subscriber counts as elderly.
     elderly_age: int = 65
+    # SLA policies for work orders (empty: the defaults in workorders/sla_policies.yaml).
+    workorder_sla_file: str = ""
     # Run the outbox worker inside the web process (the one-laptop set-up).
     embedded_worker: bool = True
 

@@ -1,8 +1,9 @@
 """Order use cases: submit (idempotent), move through the status machine, list.
 
 Submission checks everything first and changes nothing when refused. Orders
-without field work complete at once; field-work orders wait, accepted, for the
-work-order capability (needs_field_work, requested_date).
+without field work complete at once; a field-work order waits, accepted, with
+a work order for the technician, whose resolution completes it. A completed
+hall order opens a satisfaction return visit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from kindline.orders.fulfilment import STEPS, Job
 from kindline.orders.models import Order, OrderTransition
 from kindline.orders.schemas import OrderCreate
 from kindline.orders.types import ORDER_TYPES, SELF_SERVICE_CHANNELS, SELF_SERVICE_TYPES, STATUS_NAMES, TRANSITIONS
+from kindline.workorders import intake as workorder_intake
+from kindline.workorders import surveys
 
 MAX_KEY_LENGTH = 128
 
@@ -126,7 +129,9 @@ def submit(session: Session, clock: Clock, principal: Principal | None, request:
         return _replay(winner, fingerprint), True
     _record(session, clock, order, None, "submitted", principal, request.note)
     transition(session, clock, order, "accepted", principal, "")
-    if not kind.field_work:
+    if kind.field_work:
+        workorder_intake.from_order(session, clock, principal, order)  # the technician's visit completes it
+    else:
         transition(session, clock, order, "completed", principal, "")
     return order, False
 
@@ -158,6 +163,8 @@ def transition(session: Session, clock: Clock, order: Order, to: str, principal:
         order.reason = reason.strip() or None
     old, order.status, order.updated_at = order.status, to, clock.now()
     _record(session, clock, order, old, to, principal, reason)
+    if to == "completed" and order.channel == "hall":
+        surveys.after_hall_order(session, clock, order.id, order.customer_id)  # 满意度回访
     return order
 
 

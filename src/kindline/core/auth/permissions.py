@@ -20,25 +20,32 @@ PAYMENTS_REVERSE = "payments:reverse"
 CARDS_ADMIN = "cards:admin"
 RECORDS_READ = "records:read"  # 详单: who called whom, when; shown at a hall or to complaint handling
 USAGE_WRITE = "usage:write"
+WORKORDERS_READ = "workorders:read"
+WORKORDERS_WRITE = "workorders:write"
+WORKORDERS_SUPERVISE = "workorders:supervise"  # change owners, the green channel, reviews
+FIELD_WORK = "fieldwork:write"  # a technician's arrival, notes, equipment
 
 ALL = frozenset({
     CUSTOMERS_READ, CUSTOMERS_WRITE, PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, CATALOG_WRITE,
     ORDERS_READ, ORDERS_WRITE, AUDIT_READ, SMS_VIEW, USERS_ADMIN, CLOCK_ADMIN,
     BILLING_READ, PAYMENTS_WRITE, PAYMENTS_REVERSE, CARDS_ADMIN, USAGE_WRITE, RECORDS_READ,
+    WORKORDERS_READ, WORKORDERS_WRITE, WORKORDERS_SUPERVISE, FIELD_WORK,
 })
 
 # Front-line staff take payments (hall counter, hotline, care visits that collect fees).
-_FRONT_LINE = {CUSTOMERS_READ, CUSTOMERS_WRITE, ORDERS_READ, ORDERS_WRITE, BILLING_READ, PAYMENTS_WRITE}
+_FRONT_LINE = {CUSTOMERS_READ, CUSTOMERS_WRITE, ORDERS_READ, ORDERS_WRITE, BILLING_READ, PAYMENTS_WRITE,
+               WORKORDERS_READ, WORKORDERS_WRITE}
 
 ROLES: dict[str, frozenset[str]] = {
     "agent": frozenset(_FRONT_LINE),
     "hall_clerk": frozenset(_FRONT_LINE | {SEGMENTS_WRITE, RECORDS_READ}),
     "care_specialist": frozenset(_FRONT_LINE | {SEGMENTS_WRITE, CARE_WRITE, RECORDS_READ}),
-    "complaint_handler": frozenset({CUSTOMERS_READ, ORDERS_READ, BILLING_READ, RECORDS_READ}),
-    "technician": frozenset({CUSTOMERS_READ, ORDERS_READ}),
+    "complaint_handler": frozenset({CUSTOMERS_READ, ORDERS_READ, BILLING_READ, RECORDS_READ, WORKORDERS_READ,
+                                    WORKORDERS_WRITE}),
+    "technician": frozenset({CUSTOMERS_READ, ORDERS_READ, WORKORDERS_READ, WORKORDERS_WRITE, FIELD_WORK}),
     "supervisor": frozenset(_FRONT_LINE | {PII_VIEW, SEGMENTS_WRITE, CARE_WRITE, AUDIT_READ, SMS_VIEW,
-                                           PAYMENTS_REVERSE, RECORDS_READ}),
-    "inspector": frozenset({CUSTOMERS_READ, ORDERS_READ, AUDIT_READ, BILLING_READ}),
+                                           PAYMENTS_REVERSE, RECORDS_READ, WORKORDERS_SUPERVISE, FIELD_WORK}),
+    "inspector": frozenset({CUSTOMERS_READ, ORDERS_READ, AUDIT_READ, BILLING_READ, WORKORDERS_READ}),
     # The network's mediation system (计费采集) posting usage records: a machine account.
     "mediation": frozenset({USAGE_WRITE}),
     "admin": ALL,

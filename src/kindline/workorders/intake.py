@@ -1,0 +1,114 @@
+"""Work orders that arrive from elsewhere: business orders needing a visit,
+and complaints forwarded by the 12315 / 3·15 platform (JSON lines in, replies
+due back out).
+
+The platform's external id is the natural key: importing the same file twice,
+or two files that repeat a complaint, makes one work order each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kindline.core.auth.principal import Principal
+from kindline.core.clock import Clock, parse_iso
+from kindline.core.errors import DomainError
+from kindline.customers import service as customers
+from kindline.customers.phone import is_mobile, normalize_mobile
+from kindline.workorders import service
+from kindline.workorders.models import Survey, WorkOrder
+
+# Business orders that need a technician, and the work order each one makes.
+FIELD_ORDER_TYPES = {"new_installation": "installation", "relocation": "relocation",
+                     "equipment_replacement": "installation"}
+PLATFORM = "12315"
+PLATFORM_FIELDS = ("external_id", "complainant", "phone", "content", "received_at")
+
+
+def from_order(session: Session, clock: Clock, principal: Principal | None, order: Any) -> WorkOrder | None:
+    """The field work order of an accepted business order (once per order)."""
+    kind = FIELD_ORDER_TYPES.get(order.type)
+    if kind is None:
+        return None
+    request = order.request or {}
+    line = None
+    if order.line_id is not None:
+        from kindline.customers import lines
+
+        line = lines.get(session, order.line_id).number
+    text = f"业务订单{order.id}：{order.type}" + (f"，客户希望{order.requested_date}上门" if order.requested_date else "")
+    work, _made = service.create(
+        session, clock, principal if principal and principal.is_staff else None, type=kind, description=text,
+        channel="order", customer_id=order.customer_id, line=line, address=request.get("service_address"),
+        order_id=order.id)
+    return work
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    repeated: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _complaint(raw: dict[str, Any]) -> dict[str, Any]:
+    missing = [name for name in PLATFORM_FIELDS if not str(raw.get(name) or "").strip()]
+    if missing:
+        raise ValueError(f"缺少字段：{', '.join(missing)}")
+    received = parse_iso(str(raw["received_at"]))
+    return {**raw, "external_id": str(raw["external_id"]).strip()[:64], "received_at": received}
+
+
+def import_12315(session: Session, clock: Clock, rows: Iterable[str]) -> ImportReport:
+    """Import forwarded complaints, one JSON object per line. A bad line is
+    reported with its number and changes nothing; the others go in."""
+    report = ImportReport()
+    for number, text in enumerate(rows, start=1):
+        if not text.strip():
+            continue
+        try:
+            raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise ValueError("每行须为一个JSON对象")
+            item = _complaint(raw)
+            phone = str(item["phone"]).strip()
+            holder = customers.by_phone(session, normalize_mobile(phone)) if is_mobile(phone) else None
+            with session.begin_nested():
+                _order, made = service.create(
+                    session, clock, None, type="complaint", description=str(item["content"])[:4000],
+                    channel="12315", source=PLATFORM, external_id=item["external_id"],
+                    customer_id=holder.id if holder else None, contact_name=str(item["complainant"])[:100],
+                    contact_phone=phone[:20], priority="high", city=item.get("city"))
+        except (ValueError, DomainError) as exc:
+            message = exc.message if isinstance(exc, DomainError) else str(exc)
+            report.errors.append({"line": number, "error": message})
+            continue
+        if made:
+            report.created += 1
+        else:
+            report.repeated += 1
+    return report
+
+
+RESULTS = {"resolved": "已解决", "closed": "已解决", "rejected": "不予受理", "cancelled": "已撤诉"}
+
+
+def replies_due(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """The replies to send back to the platform: complaints with a result."""
+    stmt = (select(WorkOrder).where(WorkOrder.source == PLATFORM, WorkOrder.status.in_(sorted(RESULTS)))
+            .order_by(WorkOrder.id))
+    if since is not None:
+        stmt = stmt.where(WorkOrder.updated_at >= since)
+    for order in session.scalars(stmt):
+        survey = session.scalar(select(Survey).where(Survey.subject == "work_order", Survey.subject_id == order.id))
+        replied = order.resolved_at or order.updated_at
+        yield {"external_id": order.external_id, "reply": order.resolution or order.reason or "",
+               "replied_at": replied.isoformat(), "result": RESULTS[order.status],
+               "satisfaction": survey.score if survey and survey.score is not None else None}

@@ -1,0 +1,133 @@
+"""Satisfaction return visits (满意度回访) after every closed work order and
+every completed hall business order.
+
+Most subscribers get an SMS asking for a score from 1 to 5 (replied to the SMS
+business hall); the elderly and those in the care archive get a phone call
+from a person instead, and so does anyone whose SMS gets no answer within 48
+hours (a durable timer). A score of 1 or 2 opens a review by a supervisor.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kindline.core import sms, timers
+from kindline.core.auth.permissions import WORKORDERS_SUPERVISE, WORKORDERS_WRITE
+from kindline.core.auth.principal import Principal
+from kindline.core.clock import Clock
+from kindline.core.errors import Conflict, Invalid, not_found
+from kindline.customers import service as customers
+from kindline.customers.models import Customer
+from kindline.reminders.service import next_allowed
+from kindline.workorders.models import Survey, WorkOrder
+
+NO_ANSWER = "wo.survey_no_answer"
+ANSWER_WITHIN = timedelta(hours=48)
+CALL_SEGMENTS = {"elderly", "care_archive"}
+SMS_TEXT = "【满意度回访】您的{what}已办结，请回复数字评价：5非常满意，4满意，3一般，2不满意，1很不满意。"
+THANKS = "感谢您的评价！"
+SORRY = "感谢您的评价，很抱歉让您不满意，主管将在24小时内与您联系。"
+
+
+def _open(session: Session, clock: Clock, subject: str, subject_id: int, customer: Customer,
+          city: str | None, what: str) -> Survey | None:
+    segments = set(customers.segments(customer, clock))
+    method = "call" if segments & CALL_SEGMENTS else "sms"
+    survey = Survey(subject=subject, subject_id=subject_id, customer_id=customer.id, city=city,
+                    phone=customer.phone, method=method, status="call_due" if method == "call" else "sent",
+                    created_at=clock.now())
+    try:
+        with session.begin_nested():
+            session.add(survey)
+            session.flush()
+    except IntegrityError:  # one return visit per subject, also when asked twice
+        return None
+    if method == "sms":
+        sms.send(session, clock, customer.phone, SMS_TEXT.format(what=what), next_allowed(clock, clock.now()))
+        timers.schedule(session, clock, NO_ANSWER, str(survey.id), clock.now() + ANSWER_WITHIN,
+                        {"survey_id": survey.id})
+    return survey
+
+
+def after_close(session: Session, clock: Clock, order: WorkOrder) -> Survey | None:
+    if order.customer_id is None:
+        return None
+    customer = customers.get(session, order.customer_id)
+    return _open(session, clock, "work_order", order.id, customer, order.city, "工单")
+
+
+def after_hall_order(session: Session, clock: Clock, order_id: int, customer_id: int) -> Survey | None:
+    customer = customers.get(session, customer_id)
+    return _open(session, clock, "order", order_id, customer, customer.city, "业务")
+
+
+def _review(survey: Survey) -> None:
+    if survey.score is not None and survey.score <= 2:
+        survey.review_status = "open"
+
+
+def answer_by_sms(session: Session, clock: Clock, phone: str, score: int) -> str | None:
+    """A reply to the SMS hall: the score of the latest open SMS survey of this
+    number, or None when there is none (the hall then answers as usual)."""
+    survey = session.scalar(select(Survey).where(Survey.phone == phone, Survey.method == "sms",
+                                                 Survey.status == "sent").order_by(Survey.id.desc()))
+    if survey is None or not 1 <= score <= 5:
+        return None
+    survey.score, survey.status, survey.answered_at = score, "answered", clock.now()
+    _review(survey)
+    timers.cancel(session, clock, NO_ANSWER, str(survey.id))
+    return SORRY if score <= 2 else THANKS
+
+
+def record_call(session: Session, clock: Clock, principal: Principal, survey: Survey, *, score: int | None,
+                comment: str = "") -> Survey:
+    """The result of a return-visit call: a score, or nobody reached (score None)."""
+    principal.require(WORKORDERS_WRITE)
+    if survey.status not in ("call_due", "sent"):
+        raise Conflict("survey_done", "该回访已完成。", f"survey {survey.id} is {survey.status}")
+    if score is not None and not 1 <= score <= 5:
+        raise Invalid("invalid_score", "评分须为1到5。", "score must be 1..5")
+    survey.method, survey.comment = "call", comment.strip()[:500]
+    survey.status = "answered" if score is not None else "unreachable"
+    survey.score, survey.answered_at = score, clock.now()
+    _review(survey)
+    timers.cancel(session, clock, NO_ANSWER, str(survey.id))
+    return survey
+
+
+def close_review(session: Session, principal: Principal, survey: Survey, note: str) -> Survey:
+    principal.require(WORKORDERS_SUPERVISE)
+    if survey.review_status != "open":
+        raise Conflict("no_open_review", "该回访没有待处理的复核。", f"survey {survey.id} has no open review")
+    if not note.strip():
+        raise Invalid("reason_required", "请填写复核结论。", "a review note is required")
+    survey.review_status, survey.review_note = "done", note.strip()[:500]
+    return survey
+
+
+def get(session: Session, survey_id: int) -> Survey:
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        raise not_found("survey", "回访", survey_id)
+    return survey
+
+
+def call_tasks(session: Session, city: str | None = None, limit: int = 100) -> list[Survey]:
+    stmt = select(Survey).where(Survey.status == "call_due").order_by(Survey.id).limit(limit)
+    if city:
+        stmt = stmt.where(Survey.city == city)
+    return list(session.scalars(stmt))
+
+
+def _no_answer(session: Session, clock: Clock, timer: timers.Timer) -> None:
+    survey = session.get(Survey, timer.payload.get("survey_id"))
+    if survey is not None and survey.status == "sent":
+        survey.status = "call_due"
+
+
+def install() -> None:
+    timers.register(NO_ANSWER, _no_answer)
