@@ -6,6 +6,7 @@ the CLI and the tests) call `install()` once; each domain adds one line here.
 
 from __future__ import annotations
 
+import kindline.models  # noqa: F401  every table mapped, so a worker can load any row a handler needs
 from kindline.billing import arrears
 from kindline.billing import cycles as billing_cycles
 from kindline.core import sms

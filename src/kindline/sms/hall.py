@@ -33,9 +33,16 @@ from kindline.sms import answers, ordering, replies
 from kindline.sms.context import Turn
 from kindline.sms.models import SmsIncoming
 from kindline.sms.parser import Command, parse
+from kindline.workorders import surveys
 
 SERVICE_NUMBER = "10001"
 MAX_TEXT = 1000
+
+def _score(turn: Turn, command: Command) -> str:
+    """A digit from 1 to 5 answers the return visit (满意度回访) waiting for it."""
+    thanks = surveys.answer_by_sms(turn.session, turn.clock, turn.sender, int(command.argument))
+    return answers.HELP if thanks is None else thanks
+
 
 def _bare_code(turn: Turn, command: Command) -> str:
     """A number alone is a product's SMS code (3952); any other number gets the help."""
@@ -54,6 +61,7 @@ _COMMANDS: dict[str, Callable[[Turn, Command], str]] = {
     "subscribe": lambda turn, c: ordering.subscribe(turn, c.argument),
     "unsubscribe": lambda turn, c: ordering.unsubscribe(turn, c.argument),
     "code": lambda turn, c: _bare_code(turn, c),
+    "score": lambda turn, c: _score(turn, c),
     "confirm": lambda turn, _c: ordering.confirm(turn),
     "cancel": lambda turn, _c: ordering.cancel(turn),
     "help": lambda _t, _c: answers.HELP,

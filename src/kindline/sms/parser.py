@@ -70,6 +70,8 @@ def parse(text: str) -> Command:
         return Command("help", text=compact)
     if compact in SIMPLE:
         return Command(SIMPLE[compact], text=compact)
+    if compact in "12345" and len(compact) == 1:  # a return visit's score
+        return Command("score", compact, text=compact)
     if _BARE_CODE.match(compact):
         return Command("code", compact, text=compact)
     for prefix in _PREFIXES:

@@ -1,0 +1,124 @@
+"""Return visits (SMS score or call task, review of low scores), the 12315
+intake and its replies, and business orders that need a technician."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import func, select
+
+from kindline.core.db import transaction
+from kindline.core.sms import SmsMessage
+from kindline.customers import lines
+from kindline.customers import service as customers
+from kindline.orders.models import Order
+from kindline.sms.hall import handle_incoming
+from kindline.workorders import intake, surveys
+from kindline.workorders.models import Survey, WorkOrder
+from tests.factories import load_demo_catalog, mobile_number, register, subscriber_headers
+from tests.workorders.conftest import Holder, created, move
+from tests.workorders.test_escalation import run_timers
+
+
+def close(client, runtime, desk, holder) -> int:
+    order = created(client, desk.agent.headers, holder)
+    move(client, desk.agent.headers, order["id"], "resolved", "已处理")
+    move(client, subscriber_headers(runtime, holder.customer_id), order["id"], "closed")
+    return order["id"]
+
+
+def survey_of(runtime, work_order_id) -> Survey:
+    with runtime.sessions() as session:
+        return session.scalar(select(Survey).where(Survey.subject == "work_order", Survey.subject_id == work_order_id))
+
+
+def phone_of(runtime, customer_id) -> str:
+    with runtime.sessions() as session:
+        return customers.get(session, customer_id).phone
+
+
+def test_an_sms_score_answers_the_survey_and_a_low_one_opens_a_review(client, runtime, desk, holder):
+    work_order_id = close(client, runtime, desk, holder)
+    phone = phone_of(runtime, holder.customer_id)
+    assert survey_of(runtime, work_order_id).status == "sent"
+    with transaction(runtime.sessions) as session:
+        # The reply comes from the number that got the survey: make it a line of ours.
+        lines.open_line(session, runtime.clock, customers.get(session, holder.customer_id), kind="mobile",
+                        number=phone)
+        replies = handle_incoming(session, runtime.clock, phone, "２")  # full-width, as phones send it
+    assert "主管" in replies[0]
+    survey = survey_of(runtime, work_order_id)
+    assert survey.score == 2 and survey.status == "answered" and survey.review_status == "open"
+
+
+def test_no_answer_in_48_hours_becomes_a_call_task(client, runtime, desk, holder):
+    work_order_id = close(client, runtime, desk, holder)
+    runtime.clock.advance(47 * 3600)
+    run_timers(runtime)
+    assert survey_of(runtime, work_order_id).status == "sent"
+    runtime.clock.advance(2 * 3600)
+    run_timers(runtime)
+    assert survey_of(runtime, work_order_id).status == "call_due"
+    with transaction(runtime.sessions) as session:
+        tasks = surveys.call_tasks(session)
+        assert [t.subject_id for t in tasks] == [work_order_id]
+
+
+def test_the_elderly_get_a_call_not_an_sms(client, runtime, desk):
+    elder = register(runtime, birth=date(1950, 1, 1))
+    load_demo_catalog(runtime)
+    holder = Holder(elder, mobile_number(runtime, elder, "MOB-59"))
+    work_order_id = close(client, runtime, desk, holder)
+    survey = survey_of(runtime, work_order_id)
+    assert survey.method == "call" and survey.status == "call_due"
+    with runtime.sessions() as session:
+        assert not any("满意度" in t for t in session.scalars(select(SmsMessage.text)))
+
+
+COMPLAINTS = [
+    {"external_id": "12315-A1", "complainant": "张三", "phone": "13900001111", "content": "宽带装机拖延一周",
+     "received_at": "2026-11-21T09:00:00+08:00"},
+    {"external_id": "12315-A2", "complainant": "李四", "phone": "13900002222", "content": "多扣月租",
+     "received_at": "2026-11-21T10:00:00+08:00"},
+]
+
+
+def test_12315_import_is_once_per_external_id_and_replies_go_back(client, runtime, desk):
+    lines = [json.dumps(c, ensure_ascii=False) for c in COMPLAINTS]
+    bad = json.dumps({"external_id": "12315-A3", "phone": "1"})
+    with transaction(runtime.sessions) as session:
+        first = intake.import_12315(session, runtime.clock, [*lines, bad, "not json"])
+    with transaction(runtime.sessions) as session:
+        again = intake.import_12315(session, runtime.clock, lines)
+    assert (first.created, first.repeated, [e["line"] for e in first.errors]) == (2, 0, [3, 4])
+    assert (again.created, again.repeated) == (0, 2)
+    with runtime.sessions() as session:
+        orders = session.scalars(select(WorkOrder).order_by(WorkOrder.id)).all()
+        assert [o.policy_code for o in orders] == ["complaint_12315", "complaint_12315"]
+        first_id = orders[0].id
+    move(client, desk.supervisor.headers, first_id, "resolved", "已协调装维当日上门安装")
+    with runtime.sessions() as session:
+        replies = list(intake.replies_due(session))
+    assert [(r["external_id"], r["result"], r["reply"]) for r in replies] == [
+        ("12315-A1", "已解决", "已协调装维当日上门安装")]
+
+
+def test_an_installation_order_makes_a_work_order_whose_resolution_completes_it(client, runtime, desk, staff):
+    load_demo_catalog(runtime)
+    customer_id = register(runtime)
+    clerk = staff("hall_clerk")
+    answer = client.post("/api/v1/orders", headers={**clerk, "Idempotency-Key": "bb-1"}, json={
+        "type": "new_installation", "customer_id": customer_id, "channel": "hall", "line_kind": "broadband",
+        "number": "KD02588880001", "service_address": "南京市玄武区北京东路1号", "product_codes": ["BB-100M"],
+        "requested_date": "2026-11-24"})
+    assert answer.status_code == 201, answer.text
+    order_id = answer.json()["id"]
+    with runtime.sessions() as session:
+        work = session.scalar(select(WorkOrder).where(WorkOrder.order_id == order_id))
+        assert work.type == "installation" and work.policy_code == "installation"
+        work_id = work.id
+    move(client, desk.supervisor.headers, work_id, "resolved", "已上门安装，光猫序列号 ZTE123")
+    with runtime.sessions() as session:
+        assert session.get(Order, order_id).status == "completed"
+        assert session.scalar(select(func.count()).select_from(Survey).where(Survey.subject == "order")) == 1
