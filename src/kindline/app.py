@@ -28,6 +28,8 @@ from kindline.sms import api as sms_api
 from kindline.usage.api import router as usage_router
 from kindline.web import mount as mount_web
 from kindline.workorders.api import router as workorders_router
+from kindline.workorders.field_api import router as field_router
+from kindline.workorders.followup_api import router as followup_router
 
 
 def _customer_name(session, customer_id: int) -> str | None:
@@ -84,6 +86,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     sms_api.install(app, runtime)
     app.include_router(usage_router)
     app.include_router(workorders_router)
+    app.include_router(field_router)
+    app.include_router(followup_router)
     if runtime.clock.virtual:
         app.include_router(admin_router)
     mount_web(app)

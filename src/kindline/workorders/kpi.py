@@ -1,0 +1,168 @@
+"""Work-order KPIs for a period, city and type, computed from the event
+history (docs/workorders.md defines each figure).
+
+A work order counts in the period it was created in, in the city that handled
+it. Its handling time is the policy calendar's working time from creation to
+its last resolution, less the time it waited for the customer (pending):
+exactly the time the SLA clock ran. Orders still open count against a limit
+only once they have passed it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kindline.workorders import service
+from kindline.workorders.models import Survey, WorkOrder, WorkOrderEvent
+
+REOPEN_WINDOW = timedelta(days=30)
+HOUR = 3600.0
+
+
+@dataclass
+class Share:
+    """met of counted, and the target it is held to."""
+
+    met: int = 0
+    counted: int = 0
+    target: float | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.met / self.counted, 4) if self.counted else None
+
+    def add(self, ok: bool) -> None:
+        self.counted += 1
+        self.met += int(ok)
+
+    def as_dict(self) -> dict:
+        return {"met": self.met, "counted": self.counted, "rate": self.rate, "target": self.target}
+
+
+@dataclass
+class History:
+    order: WorkOrder
+    resolved_at: datetime | None = None
+    first_resolved_at: datetime | None = None
+    reopened: list[datetime] = field(default_factory=list)
+    pauses: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    breaches: int = 0
+
+    def handling_seconds(self, until: datetime) -> float:
+        calendar = service.policy_of(self.order).calendar
+        end = self.resolved_at or until
+        total = calendar.elapsed(self.order.created_at, end)
+        waited = sum(calendar.elapsed(start, min(stop or end, end)) for start, stop in self.pauses)
+        return max(0.0, total - waited)
+
+
+def _histories(session: Session, start: datetime, end: datetime, city: str | None,
+               type: str | None) -> list[History]:
+    stmt = select(WorkOrder).where(WorkOrder.created_at >= start, WorkOrder.created_at < end,
+                                   WorkOrder.status.not_in(("cancelled", "rejected")))
+    if city:
+        stmt = stmt.where(WorkOrder.city == city)
+    if type:
+        stmt = stmt.where(WorkOrder.type == type)
+    orders = {o.id: History(o) for o in session.scalars(stmt)}
+    if not orders:
+        return []
+    events = session.scalars(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id.in_(list(orders)))
+                             .order_by(WorkOrderEvent.work_order_id, WorkOrderEvent.id))
+    for event in events:
+        history = orders[event.work_order_id]
+        if event.action == "sla_breach":
+            history.breaches += 1
+        if event.action not in ("transition", "reopen"):
+            continue
+        if event.to_status == "pending":
+            history.pauses.append((event.at, None))
+        elif event.from_status == "pending" and history.pauses:
+            history.pauses[-1] = (history.pauses[-1][0], event.at)
+        if event.to_status == "resolved":
+            history.resolved_at = event.at
+            history.first_resolved_at = history.first_resolved_at or event.at
+        if event.action == "reopen":
+            history.reopened.append(event.at)
+            history.resolved_at = None
+    return list(orders.values())
+
+
+def _within(histories: list[History], types: set[str], limit_hours: float, now: datetime, target: float,
+            area: str | None = None) -> Share:
+    share = Share(target=target)
+    for history in histories:
+        if history.order.type not in types or (area and history.order.area != area):
+            continue
+        took = history.handling_seconds(now)
+        if history.resolved_at is None and took <= limit_hours * HOUR:
+            continue  # still open and not yet late: not decided
+        share.add(history.resolved_at is not None and took <= limit_hours * HOUR)
+    return share
+
+
+def _percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"median_hours": None, "p90_hours": None}
+    hours = sorted(v / HOUR for v in values)
+    p90 = hours[min(len(hours) - 1, max(0, round(0.9 * len(hours) + 0.5) - 1))]
+    return {"median_hours": round(statistics.median(hours), 2), "p90_hours": round(p90, 2)}
+
+
+def compute(session: Session, now: datetime, start: datetime, end: datetime, *, city: str | None = None,
+            type: str | None = None) -> dict:
+    histories = _histories(session, start, end, city, type)
+    complaints = [h for h in histories if h.order.type == "complaint"]
+    response, resolution = Share(), Share()
+    for history in complaints:
+        status = service.sla_status(history.order, now)
+        for share, limit in ((response, status.response), (resolution, status.resolution)):
+            if limit.state in ("met", "breached"):
+                share.add(limit.state == "met")
+    platform = [h for h in histories if h.order.source == "12315"]
+    replied = Share(target=1.0)
+    for history in platform:
+        replied.add(history.resolved_at is not None or history.order.status in ("closed",))
+    effective = Share(target=0.98)
+    for history in histories:
+        first = history.first_resolved_at
+        if first is None:
+            continue
+        reopened_soon = any(at - first <= REOPEN_WINDOW for at in history.reopened)
+        effective.add(not reopened_soon)
+    by_type: dict[str, list[float]] = defaultdict(list)
+    for history in histories:
+        if history.resolved_at is not None:
+            by_type[history.order.type].append(history.handling_seconds(now))
+    return {
+        "from": start.isoformat(), "to": end.isoformat(), "city": city, "type": type,
+        "work_orders": len(histories),
+        "installed_within_24h": _within(histories, {"installation", "relocation"}, 24, now, 0.90).as_dict(),
+        "installed_within_72h": _within(histories, {"installation", "relocation"}, 72, now, 0.95).as_dict(),
+        "repaired_within_24h": _within(histories, {"repair"}, 24, now, 0.98, area="urban").as_dict(),
+        "complaint_response_within_limit": response.as_dict(),
+        "complaint_resolution_within_limit": resolution.as_dict(),
+        "reply_rate_12315": replied.as_dict(),
+        "effective_resolution": effective.as_dict(),
+        "satisfaction": _satisfaction(session, start, end, city).as_dict(),
+        "breaches": sum(h.breaches for h in histories),
+        "handling_time": {kind: {"resolved": len(values), **_percentiles(values)}
+                          for kind, values in sorted(by_type.items())},
+    }
+
+
+def _satisfaction(session: Session, start: datetime, end: datetime, city: str | None) -> Share:
+    stmt = select(Survey.score).where(Survey.status == "answered", Survey.answered_at >= start,
+                                      Survey.answered_at < end, Survey.score.is_not(None))
+    if city:
+        stmt = stmt.where(Survey.city == city)
+    share = Share(target=0.99)
+    for score in session.scalars(stmt):
+        share.add(score >= 4)
+    return share
