@@ -27,6 +27,7 @@ from kindline.reminders.api import router as reminders_router
 from kindline.sms import api as sms_api
 from kindline.usage.api import router as usage_router
 from kindline.web import mount as mount_web
+from kindline.workforce.api import router as workforce_router
 from kindline.workorders.api import router as workorders_router
 from kindline.workorders.field_api import router as field_router
 from kindline.workorders.followup_api import router as followup_router
@@ -88,6 +89,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(workorders_router)
     app.include_router(field_router)
     app.include_router(followup_router)
+    app.include_router(workforce_router)
     if runtime.clock.virtual:
         app.include_router(admin_router)
     mount_web(app)

@@ -9,6 +9,7 @@ import typer
 
 from kindline.core.settings import get_settings
 from kindline.usage import cli as usage_cli
+from kindline.workorders import cli as workorders_cli
 
 app = typer.Typer(help="kindline：长者优先的电信/有线电视客户服务平台。", no_args_is_help=True)
 db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
@@ -24,6 +25,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(vip_app, name="vip")
 app.add_typer(billing_app, name="billing")
 app.add_typer(usage_cli.app, name="usage")
+app.add_typer(workorders_cli.app, name="workorders")
 
 
 def _runtime():

@@ -8,13 +8,14 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from kindline.core.auth.principal import Principal
 from kindline.core.db import transaction
 from kindline.core.sms import SmsMessage
 from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.orders.models import Order
 from kindline.sms.hall import handle_incoming
-from kindline.workorders import intake, surveys
+from kindline.workorders import intake, service, surveys
 from kindline.workorders.models import Survey, WorkOrder
 from tests.factories import load_demo_catalog, mobile_number, register, subscriber_headers
 from tests.workorders.conftest import Holder, created, move
@@ -122,3 +123,48 @@ def test_an_installation_order_makes_a_work_order_whose_resolution_completes_it(
     with runtime.sessions() as session:
         assert session.get(Order, order_id).status == "completed"
         assert session.scalar(select(func.count()).select_from(Survey).where(Survey.subject == "order")) == 1
+
+
+def test_the_cli_imports_the_platform_file_and_writes_the_replies(runtime, desk, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from kindline.cli import app
+    from kindline.core.settings import get_settings
+
+    monkeypatch.setenv("KINDLINE_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("KINDLINE_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("KINDLINE_CLOCK", runtime.settings.clock)
+    get_settings.cache_clear()
+    try:
+        source = tmp_path / "forwarded.jsonl"
+        source.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in COMPLAINTS) + "\n{}\n", "utf-8")
+        first = CliRunner().invoke(app, ["workorders", "import-12315", str(source)])
+        assert first.exit_code == 1 and "新建工单 2 张" in first.output and "第3行" in first.output
+        again = CliRunner().invoke(app, ["workorders", "import-12315", str(source)])
+        assert "新建工单 0 张，重复跳过 2 条" in again.output
+        with transaction(runtime.sessions) as session:
+            work = session.scalar(select(WorkOrder).where(WorkOrder.external_id == "12315-A2"))
+            boss = Principal("staff", desk.supervisor.id, "boss", frozenset({"workorders:write",
+                                                                              "workorders:supervise"}))
+            service.transition(session, runtime.clock, boss, work, "rejected", "非本公司业务")
+        out = tmp_path / "replies.jsonl"
+        assert CliRunner().invoke(app, ["workorders", "replies-12315", "--out", str(out)]).exit_code == 0
+        replies = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+        assert [(r["external_id"], r["result"]) for r in replies] == [("12315-A2", "不予受理")]
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_cancelled_installation_order_cancels_its_work_order(client, runtime, desk, staff):
+    load_demo_catalog(runtime)
+    clerk = staff("hall_clerk")
+    answer = client.post("/api/v1/orders", headers={**clerk, "Idempotency-Key": "bb-2"}, json={
+        "type": "new_installation", "customer_id": register(runtime), "channel": "hall", "line_kind": "broadband",
+        "number": "KD02588880002", "service_address": "南京市玄武区北京东路2号", "product_codes": ["BB-100M"]})
+    order_id = answer.json()["id"]
+    cancelled = client.post(f"/api/v1/orders/{order_id}/transitions", headers=clerk,
+                            json={"to": "cancelled", "reason": "客户搬家，不装了"})
+    assert cancelled.status_code == 200, cancelled.text
+    with runtime.sessions() as session:
+        work = session.scalar(select(WorkOrder).where(WorkOrder.order_id == order_id))
+        assert work.status == "cancelled" and work.reason == "客户搬家，不装了"

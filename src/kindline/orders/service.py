@@ -165,6 +165,8 @@ def transition(session: Session, clock: Clock, order: Order, to: str, principal:
     _record(session, clock, order, old, to, principal, reason)
     if to == "completed" and order.channel == "hall":
         surveys.after_hall_order(session, clock, order.id, order.customer_id)  # 满意度回访
+    if to in ("cancelled", "rejected") and order.needs_field_work:
+        workorder_intake.order_ended(session, clock, order, reason)
     return order
 
 

@@ -24,6 +24,7 @@ from kindline.customers import service as customers
 from kindline.customers.phone import is_mobile, normalize_mobile
 from kindline.workorders import service
 from kindline.workorders.models import Survey, WorkOrder
+from kindline.workorders.types import OPEN_STATUSES
 
 # Business orders that need a technician, and the work order each one makes.
 FIELD_ORDER_TYPES = {"new_installation": "installation", "relocation": "relocation",
@@ -49,6 +50,15 @@ def from_order(session: Session, clock: Clock, principal: Principal | None, orde
         channel="order", customer_id=order.customer_id, line=line, address=request.get("service_address"),
         order_id=order.id)
     return work
+
+
+def order_ended(session: Session, clock: Clock, order: Any, reason: str) -> None:
+    """A business order cancelled or rejected before the visit: its work order
+    ends the same way, with the same reason."""
+    work = session.scalar(select(WorkOrder).where(WorkOrder.order_id == order.id))
+    if work is not None and work.status in OPEN_STATUSES:
+        to = "rejected" if order.status == "rejected" and work.status == "acknowledged" else "cancelled"
+        service.transition(session, clock, None, work, to, reason or f"业务订单{order.id}已撤销")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Workforce: how many hotline agents a forecast needs (Erlang C, Erlang A), pure computation."""
