@@ -26,6 +26,7 @@ from kindline.customers import service as customers
 from kindline.customers.models import Customer, Line
 from kindline.customers.service import CHANNELS
 from kindline.demo import money
+from kindline.demo import workorders as demo_workorders
 from kindline.demo.coverage import ensure_every_product
 from kindline.demo.history import OrderDesk
 from kindline.demo.holdings import BIG_PLAN, LinePlan
@@ -55,6 +56,7 @@ class Joiner:
 def generate(session: Session, clock: Clock, *, seed: int, subscribers: int, staff: dict[str, Principal],
              progress: Callable[[str], None]) -> None:
     world = World.start(session, clock, seed, staff)
+    demo_workorders.setup_teams(world)
     desk = OrderDesk(world)
     start = _history_start(session, world)
     joined = 0
@@ -75,12 +77,14 @@ def generate(session: Session, clock: Clock, *, seed: int, subscribers: int, sta
         when = _moment(world, earliest, world.now - timedelta(minutes=60))
         world.schedule(when, partial(desk.place, order_type, channel))
     money.schedule(world)
+    demo_workorders.schedule(world, subscribers)
     world.run()
     progress(f"已生成受理单 {desk.submitted} 笔，正在补齐各渠道和产品……")
     world.at(world.now - timedelta(minutes=50))
     desk.complete()
     world.at(world.now - timedelta(minutes=20))
     ensure_every_product(world)
+    demo_workorders.visit_field_orders(world)
     money.finish(world)
 
 

@@ -39,15 +39,10 @@ def from_order(session: Session, clock: Clock, principal: Principal | None, orde
     if kind is None:
         return None
     request = order.request or {}
-    line = None
-    if order.line_id is not None:
-        from kindline.customers import lines
-
-        line = lines.get(session, order.line_id).number
     text = f"业务订单{order.id}：{order.type}" + (f"，客户希望{order.requested_date}上门" if order.requested_date else "")
     work, _made = service.create(
         session, clock, principal if principal and principal.is_staff else None, type=kind, description=text,
-        channel="order", customer_id=order.customer_id, line=line, address=request.get("service_address"),
+        channel="order", customer_id=order.customer_id, line_id=order.line_id, address=request.get("service_address"),
         order_id=order.id)
     return work
 

@@ -54,15 +54,18 @@ def area_of(address: str | None) -> str:
     return "rural" if any(mark in (address or "") for mark in RURAL_MARKS) else "urban"
 
 
-def _line_of(session: Session, customer: Customer | None, number: str | None) -> Line | None:
-    if not number:
+def _line_of(session: Session, customer: Customer | None, number: str | None, line_id: int | None) -> Line | None:
+    """The customer's line named by its number (or, from another domain, by its id)."""
+    if not number and line_id is None:
         return None
     if customer is None:
         raise Invalid("line_needs_customer", "请先指定客户。", "a line needs a customer")
-    for line in customer.lines:
-        if line.number == number.strip():
-            return line
-    raise Invalid("line_not_owned", "该号码不属于此客户。", f"line {number} is not the customer's")
+    stmt = select(Line).where(Line.customer_id == customer.id)
+    stmt = stmt.where(Line.id == line_id) if line_id is not None else stmt.where(Line.number == number.strip())
+    line = session.scalars(stmt.order_by(Line.id.desc())).first()
+    if line is None:
+        raise Invalid("line_not_owned", "该号码不属于此客户。", f"line {number or line_id} is not the customer's")
+    return line
 
 
 def _facts(order: WorkOrder) -> dict[str, Any]:
@@ -127,7 +130,8 @@ def create(session: Session, clock: Clock, principal: Principal | None, *, type:
            channel: str, customer_id: int | None = None, line: str | None = None, priority: str = "normal",
            city: str | None = None, address: str | None = None, contact_name: str | None = None,
            contact_phone: str | None = None, source: str | None = None, external_id: str | None = None,
-           order_id: int | None = None, idempotency_key: str | None = None) -> tuple[WorkOrder, bool]:
+           order_id: int | None = None, idempotency_key: str | None = None,
+           line_id: int | None = None) -> tuple[WorkOrder, bool]:
     """A new work order, acknowledged, with its SLA clock started; answers it
     and True. A retry (the same Idempotency-Key from the same caller, the same
     external id from the same platform, the same business order) answers the
@@ -151,7 +155,7 @@ def create(session: Session, clock: Clock, principal: Principal | None, *, type:
     if existing is not None:
         return existing, False
     customer = customers.get(session, customer_id) if customer_id is not None else None
-    the_line = _line_of(session, customer, line)
+    the_line = _line_of(session, customer, line, line_id)
     address = (address or (the_line.service_address if the_line else None)
                or (customer.address if customer else None))
     home_city = customer.city if customer else city

@@ -19,7 +19,7 @@ from kindline.core import sms, timers
 from kindline.core.auth.permissions import WORKORDERS_SUPERVISE, WORKORDERS_WRITE
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Invalid, not_found
+from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
 from kindline.customers import service as customers
 from kindline.customers.models import Customer
 from kindline.reminders.service import next_allowed
@@ -131,3 +131,24 @@ def _no_answer(session: Session, clock: Clock, timer: timers.Timer) -> None:
 
 def install() -> None:
     timers.register(NO_ANSWER, _no_answer)
+
+
+def of_work_order(session: Session, work_order_id: int) -> Survey | None:
+    """The return visit of a work order, if one was opened (at its close)."""
+    return session.scalar(select(Survey).where(Survey.subject == "work_order", Survey.subject_id == work_order_id))
+
+
+def answer_online(session: Session, clock: Clock, principal: Principal, survey: Survey, score: int) -> Survey:
+    """The subscriber's own score given on the portal, instead of an SMS reply
+    or before the call comes: it answers the same return visit, so a low score
+    opens the same review and nobody is called for it again."""
+    if principal.is_staff or principal.id != survey.customer_id:
+        raise Forbidden("not_allowed", "只能评价本人的工单。", "subscribers answer only their own surveys")
+    if survey.status not in ("sent", "call_due"):
+        raise Conflict("survey_done", "您已经评价过了，谢谢。", f"survey {survey.id} is {survey.status}")
+    if not 1 <= score <= 5:
+        raise Invalid("invalid_score", "评分须为1到5。", "score must be 1..5")
+    survey.score, survey.status, survey.answered_at = score, "answered", clock.now()
+    _review(survey)
+    timers.cancel(session, clock, NO_ANSWER, str(survey.id))
+    return survey
