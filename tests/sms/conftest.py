@@ -11,7 +11,6 @@ import pytest
 from kindline.core.db import transaction
 from kindline.sms.hall import handle_incoming
 from tests.factories import load_demo_catalog, mobile, open_mobile, register
-from tests.web.conftest import browser, live, page  # noqa: F401  (the live server, and chromium on it)
 
 
 @dataclass
