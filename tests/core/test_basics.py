@@ -22,7 +22,7 @@ def test_parse_yuan(text, fen):
     assert parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("text", ["1.001", "abc", ""])
+@pytest.mark.parametrize("text", ["1.001", "abc", "", "Infinity", "NaN", "1e400", "-1e20"])
 def test_parse_yuan_refuses_bad_amounts(text):
     with pytest.raises(Invalid):
         parse_yuan(text)

@@ -121,6 +121,17 @@ def get_batch(session: Session, batch_id: int) -> CardBatch:
     return batch
 
 
+def batches():
+    """A select over the card batches, newest first."""
+    return select(CardBatch).order_by(CardBatch.id.desc())
+
+
+def cards_of(batch_id: int, status: str | None = None):
+    """A select over a batch's cards in serial order, optionally of one status."""
+    stmt = select(RechargeCard).where(RechargeCard.batch_id == batch_id)
+    return (stmt.where(RechargeCard.status == status) if status else stmt).order_by(RechargeCard.id)
+
+
 def batch_counts(session: Session, batch_id: int) -> dict[str, int]:
     rows = session.execute(select(RechargeCard.status, func.count()).where(RechargeCard.batch_id == batch_id)
                            .group_by(RechargeCard.status))

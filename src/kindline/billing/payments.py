@@ -165,6 +165,11 @@ def for_line(session: Session, line: Line):
     return stmt.where(Payment.account_id == (account.id if account else -1))
 
 
+def for_account(account_id: int | None):
+    """A select over every payment into an account (all the holder's lines), newest first."""
+    return select(Payment).where(Payment.account_id == (account_id or -1)).order_by(Payment.id.desc())
+
+
 def balance_after(session: Session, payment: Payment) -> int | None:
     return session.scalar(select(LedgerEntry.balance_after_fen).where(
         LedgerEntry.reference == f"payment:{payment.id}"))

@@ -42,7 +42,7 @@ _SEPARATORS = ":：-_#＋+"
 class Command:
     """What the subscriber asked for. `name` is one of the values of SIMPLE or
     WITH_CODE, "code" (a bare SMS code such as 3952, the catalog says which
-    product), or "unknown"; `argument` is the product code as typed (upper case)."""
+    product), "score" (a digit 1 to 5: a return visit's answer), or "unknown"; `argument` is the product code as typed (upper case)."""
 
     name: str
     argument: str = ""
