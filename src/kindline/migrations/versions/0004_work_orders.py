@@ -5,10 +5,11 @@ Revises: 0003
 Create Date: 2026-11-28 18:31:43.878311
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kindline.core.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import kindline.core.db
 
 revision = '0004'
 down_revision = '0003'
