@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk kannel kannel-extras
 
-.PHONY: run test setup setup-test system-test-deps bench bench-usage clean migration
+.PHONY: run test setup setup-test system-test-deps bench bench-usage bench-workorders clean migration
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: setup
 # Smaller: make bench-usage USAGE_ARGS="--lines 100000 --records 1000000"
 bench-usage: setup
 	$(BIN)/python bench/usage.py $(USAGE_ARGS)
+
+# Work-order SLA (issue 4): a million open work orders in PostgreSQL, the sweep, two workers firing.
+bench-workorders: setup
+	$(BIN)/python bench/workorders.py $(WORKORDER_ARGS)
 
 # Generate a migration after changing models: make migration m="what changed"
 migration: setup
