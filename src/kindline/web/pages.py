@@ -16,17 +16,23 @@ def page_routers() -> list[APIRouter]:
     from kindline.web import (
         console,
         console_customer,
+        console_field,
+        console_kpi,
         console_money,
         console_orders,
         console_sms,
+        console_workorder_forms,
+        console_workorders,
         home,
         portal,
         portal_lines,
         portal_money,
+        portal_workorders,
     )
 
-    modules = (home, console, console_customer, console_orders, console_money, console_sms, portal, portal_lines,
-               portal_money)
+    modules = (home, console, console_customer, console_orders, console_money, console_sms, console_kpi,
+               console_workorders, console_workorder_forms, console_field, portal, portal_lines, portal_money,
+               portal_workorders)
     routers = [module.router for module in modules]
     return [*routers, home.fallback]
 

@@ -4,7 +4,7 @@ report of requests that were passed around."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -12,20 +12,9 @@ from pydantic import BaseModel, Field
 
 from kindline.core.auth.permissions import WORKORDERS_READ, WORKORDERS_SUPERVISE
 from kindline.core.deps import Caller, CurrentClock, DbSession
-from kindline.core.errors import Invalid
 from kindline.workorders import intake, kpi, ownership, surveys
 
 router = APIRouter(prefix="/api/v1", tags=["workorders follow-up"])
-
-
-def period(clock, start: date | None, end: date | None) -> tuple[datetime, datetime]:
-    """[from 00:00, the day after `to` 00:00) in local time; default: this month so far."""
-    today = clock.today()
-    first = start or today.replace(day=1)
-    last = end or today
-    if last < first:
-        raise Invalid("invalid_period", "结束日期不能早于开始日期。", "to is before from")
-    return (datetime.combine(first, time(0), clock.tz), datetime.combine(last + timedelta(days=1), time(0), clock.tz))
 
 
 @router.get("/kpi/workorders")
@@ -33,7 +22,7 @@ def workorder_kpis(session: DbSession, clock: CurrentClock, caller: Caller,
                    from_: Annotated[date | None, Query(alias="from")] = None,
                    to: date | None = None, city: str | None = None, type: str | None = None) -> dict[str, Any]:
     caller.require(WORKORDERS_READ)
-    start, end = period(clock, from_, to)
+    start, end = kpi.period(clock, from_, to)
     return kpi.compute(session, clock.now(), start, end, city=city, type=type)
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kindline.core.errors import Invalid
 from kindline.workorders import service
 from kindline.workorders.models import Survey, WorkOrder, WorkOrderEvent
 
@@ -155,6 +156,16 @@ def compute(session: Session, now: datetime, start: datetime, end: datetime, *, 
         "handling_time": {kind: {"resolved": len(values), **_percentiles(values)}
                           for kind, values in sorted(by_type.items())},
     }
+
+
+def period(clock, start: date | None, end: date | None) -> tuple[datetime, datetime]:
+    """[from 00:00, the day after `to` 00:00) in local time; default: this month so far."""
+    today = clock.today()
+    first = start or today.replace(day=1)
+    last = end or today
+    if last < first:
+        raise Invalid("invalid_period", "结束日期不能早于开始日期。", "to is before from")
+    return (datetime.combine(first, time(0), clock.tz), datetime.combine(last + timedelta(days=1), time(0), clock.tz))
 
 
 def _satisfaction(session: Session, start: datetime, end: datetime, city: str | None) -> Share:

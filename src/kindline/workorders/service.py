@@ -157,7 +157,7 @@ def create(session: Session, clock: Clock, principal: Principal | None, *, type:
     customer = customers.get(session, customer_id) if customer_id is not None else None
     the_line = _line_of(session, customer, line, line_id)
     address = (address or (the_line.service_address if the_line else None)
-               or (customer.address if customer else None))
+               or (f"{customer.city}{customer.district}{customer.address}" if customer else None))
     home_city = customer.city if customer else city
     now = clock.now()
     order = WorkOrder(
@@ -322,6 +322,14 @@ def query(*, customer_id: int | None = None, status: str | None = None, type: st
 def unread_notices(session: Session, staff_id: int, limit: int = 50) -> list[Notice]:
     return list(session.scalars(select(Notice).where(Notice.staff_id == staff_id, Notice.read_at.is_(None))
                                 .order_by(Notice.id.desc()).limit(limit)))
+
+
+def mark_notices_read(session: Session, clock: Clock, staff_id: int) -> int:
+    """The staff member has seen their notices; answers how many were unread."""
+    unread = session.scalars(select(Notice).where(Notice.staff_id == staff_id, Notice.read_at.is_(None))).all()
+    for notice in unread:
+        notice.read_at = clock.now()
+    return len(unread)
 
 
 def line_of(session: Session, order: WorkOrder) -> Line | None:

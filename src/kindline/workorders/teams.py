@@ -27,6 +27,10 @@ def for_work(session: Session, order_type: str, city: str | None, green: bool) -
     return (local or wide or [None])[0]
 
 
+def all_teams(session: Session) -> list[Team]:
+    return list(session.scalars(select(Team).order_by(Team.city, Team.name)))
+
+
 def by_code(session: Session, code: str) -> Team | None:
     return session.scalar(select(Team).where(Team.code == code))
 
