@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk kannel kannel-extras
+DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk kannel kannel-extras espeak-ng
 
 .PHONY: run test setup setup-test system-test-deps bench bench-usage bench-workorders clean migration
 
@@ -18,7 +18,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/kindline run
 
-# Debian packages the browser and Kannel tests need, installed only when missing.
+# Debian packages the browser, Kannel and spoken-prompt tests need, installed only when missing.
 system-test-deps:
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

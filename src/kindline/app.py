@@ -22,10 +22,15 @@ from kindline.core.worker import Worker
 from kindline.customers.api import router as customers_router
 from kindline.customers.api import signin_router
 from kindline.customers.models import Customer
+from kindline.halls.api import kpi_router as halls_kpi_router
+from kindline.halls.api import router as halls_router
+from kindline.hotline.api import kpi_router as hotline_kpi_router
+from kindline.hotline.api import router as hotline_router
 from kindline.orders.api import router as orders_router
 from kindline.reminders.api import router as reminders_router
 from kindline.sms import api as sms_api
 from kindline.usage.api import router as usage_router
+from kindline.voice.api import router as voice_router
 from kindline.web import mount as mount_web
 from kindline.workforce.api import router as workforce_router
 from kindline.workorders.api import router as workorders_router
@@ -90,6 +95,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(field_router)
     app.include_router(followup_router)
     app.include_router(workforce_router)
+    app.include_router(hotline_router)
+    app.include_router(hotline_kpi_router)
+    app.include_router(halls_router)
+    app.include_router(halls_kpi_router)
+    app.include_router(voice_router)
     if runtime.clock.virtual:
         app.include_router(admin_router)
     mount_web(app)

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from kindline.core.settings import get_settings
+from kindline.halls import cli as halls_cli
+from kindline.hotline import sim_report
 from kindline.usage import cli as usage_cli
 from kindline.workorders import cli as workorders_cli
 
@@ -26,6 +28,10 @@ app.add_typer(vip_app, name="vip")
 app.add_typer(billing_app, name="billing")
 app.add_typer(usage_cli.app, name="usage")
 app.add_typer(workorders_cli.app, name="workorders")
+simulate_app = typer.Typer(help="Simulations on a virtual clock.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
+simulate_app.command("hall")(halls_cli.simulate_hall)
+simulate_app.command("hotline")(sim_report.simulate_hotline)
 
 
 def _runtime():

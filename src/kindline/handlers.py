@@ -10,6 +10,7 @@ import kindline.models  # noqa: F401  every table mapped, so a worker can load a
 from kindline.billing import arrears
 from kindline.billing import cycles as billing_cycles
 from kindline.core import sms
+from kindline.hotline import deadlines as hotline_deadlines
 from kindline.reminders import jobs as reminder_jobs
 from kindline.sms import kannel
 from kindline.workorders import escalation as workorder_escalation
@@ -24,6 +25,7 @@ def install(sms_driver: str = "log") -> None:
     reminder_jobs.install()
     workorder_escalation.install()  # SLA warnings, breaches, the 72-hour close
     surveys.install()  # the 48-hour no-answer rule of return visits
+    hotline_deadlines.install()  # ring timeouts (the no-answer rule), routing timeouts, wrap-up ends
 
 
 def schedule_recurring(factory, clock) -> None:

@@ -28,6 +28,17 @@ from kindline.customers.models import (  # noqa: F401
     PriorityGroup,
     SignInCode,
 )
+from kindline.halls.models import (  # noqa: F401
+    CareVisit,
+    ClassSignup,
+    Counter,
+    ElderClass,
+    FollowUpVisit,
+    Hall,
+    HallEvent,
+    Ticket,
+)
+from kindline.hotline.models import Agent, Contact, HotlineEvent, Queue  # noqa: F401
 from kindline.orders.models import Order, OrderTransition  # noqa: F401
 from kindline.reminders.models import Notification  # noqa: F401
 from kindline.sms.models import SmsConfirmation, SmsIncoming  # noqa: F401

@@ -353,3 +353,30 @@ def test_my_notices_can_be_marked_read(runtime):
     with runtime.sessions() as session:
         assert service.unread_notices(session, staff_id) == []
         assert session.query(Notice).count() == 1
+
+
+def test_return_visit_calls_and_reviews_on_the_console(client, runtime, people, crew):
+    """The elderly customer's closed request becomes a call task; a bad score is
+    refused in Chinese and changes nothing; a 2 opens a review the supervisor closes."""
+    order_id = make_order(runtime, crew.agent, people["elder"])
+    move(runtime, crew.agent, order_id, "resolved", "已处理")
+    move(runtime, crew.agent, order_id, "closed")
+    with runtime.sessions() as session:
+        survey = surveys.of_work_order(session, order_id)
+        assert survey.method == "call" and survey.status == "call_due"
+    token = staff_login(client, crew.agent)
+    page = client.get("/console/surveys")
+    assert page.status_code == 200 and "钱桂芳" in page.text
+    bad = client.post(f"/console/surveys/{survey.id}/call", data={"csrf_token": token, "score": "9"})
+    assert bad.status_code == 422 and "评分须为1到5" in bad.text
+    done = client.post(f"/console/surveys/{survey.id}/call", data={"csrf_token": token, "score": "2",
+                                                                   "comment": "等了太久"}, follow_redirects=False)
+    assert done.status_code == 303
+    boss = staff_login(client, crew.supervisor)
+    assert "低分复核" in client.get("/console/surveys").text
+    closed = client.post(f"/console/surveys/{survey.id}/review", data={"csrf_token": boss, "note": "已致歉并回访"},
+                         follow_redirects=False)
+    assert closed.status_code == 303
+    with runtime.sessions() as session:
+        again = surveys.get(session, survey.id)
+        assert (again.score, again.review_status, again.review_note) == (2, "done", "已致歉并回访")

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     elderly_age: int = 65
     # SLA policies for work orders (empty: the defaults in workorders/sla_policies.yaml).
     workorder_sla_file: str = ""
+    # Hotline: 一键接入人工 (a real-name subscriber aged elderly_age+ or in the care
+    # archive skips the IVR), and the routing policy (empty: hotline/routing_policy.yaml).
+    hotline_elder_rule: bool = True
+    hotline_policy_file: str = ""
     # Run the outbox worker inside the web process (the one-laptop set-up).
     embedded_worker: bool = True
 

@@ -25,6 +25,8 @@ from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.customers.models import Customer, Line
 from kindline.customers.service import CHANNELS
+from kindline.demo import halls as demo_halls
+from kindline.demo import hotline as demo_hotline
 from kindline.demo import money
 from kindline.demo import workorders as demo_workorders
 from kindline.demo.coverage import ensure_every_product
@@ -78,6 +80,7 @@ def generate(session: Session, clock: Clock, *, seed: int, subscribers: int, sta
         world.schedule(when, partial(desk.place, order_type, channel))
     money.schedule(world)
     demo_workorders.schedule(world, subscribers)
+    demo_hotline.schedule(world, seed, subscribers)
     world.run()
     progress(f"已生成受理单 {desk.submitted} 笔，正在补齐各渠道和产品……")
     world.at(world.now - timedelta(minutes=50))
@@ -86,6 +89,7 @@ def generate(session: Session, clock: Clock, *, seed: int, subscribers: int, sta
     ensure_every_product(world)
     demo_workorders.visit_field_orders(world)
     money.finish(world)
+    demo_halls.create(world, subscribers, progress)
 
 
 # --- when ----------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from kindline.core.errors import DomainError
 from kindline.customers import service as customers
 from kindline.customers.models import Line
 from kindline.customers.phone import is_mobile, normalize_mobile
-from kindline.sms import answers, ordering, replies
+from kindline.sms import answers, ordering, replies, service_halls
 from kindline.sms.context import Turn
 from kindline.sms.models import SmsIncoming
 from kindline.sms.parser import Command, parse
@@ -64,6 +64,8 @@ _COMMANDS: dict[str, Callable[[Turn, Command], str]] = {
     "score": lambda turn, c: _score(turn, c),
     "confirm": lambda turn, _c: ordering.confirm(turn),
     "cancel": lambda turn, _c: ordering.cancel(turn),
+    "halls": lambda turn, _c: service_halls.nearest(turn),
+    "ticket": lambda turn, c: service_halls.ticket(turn, c.argument),
     "help": lambda _t, _c: answers.HELP,
     "unknown": lambda _t, _c: answers.HELP,
 }

@@ -24,12 +24,15 @@ SIMPLE = {
     "积分": "points", "JF": "points",
     "开机": "reopen", "KJ": "reopen",
     "帮助": "help", "BZ": "help", "?": "help",
+    "营业厅": "halls", "YYT": "halls",
     "Y": "confirm", "YES": "confirm", "是": "confirm", "是的": "confirm", "确认": "confirm",
     "N": "cancel", "NO": "cancel", "否": "cancel", "取消": "cancel",
 }
 # Commands followed by a product code (开通3910, KT DP-5G-M, 退订3952).
 WITH_CODE = {"开通": "subscribe", "KT": "subscribe", "退订": "unsubscribe", "TD": "unsubscribe"}
 _PREFIXES = sorted(WITH_CODE, key=len, reverse=True)
+# A remote hall ticket: 取号 (QH) followed by the category in words (取号缴费, QH2).
+TICKET_PREFIXES = ("取号", "QH")
 _CODE = re.compile(r"^[0-9A-Z][0-9A-Z_-]{0,39}$")
 _BARE_CODE = re.compile(r"^\d{3,6}$")
 # Punctuation people add after a command ("余额?"); "?" alone is the help command.
@@ -42,7 +45,8 @@ _SEPARATORS = ":：-_#＋+"
 class Command:
     """What the subscriber asked for. `name` is one of the values of SIMPLE or
     WITH_CODE, "code" (a bare SMS code such as 3952, the catalog says which
-    product), "score" (a digit 1 to 5: a return visit's answer), or "unknown"; `argument` is the product code as typed (upper case)."""
+    product), "score" (a digit 1 to 5: a return visit's answer), "ticket" (取号: a remote hall ticket,
+    the argument is the category as typed), or "unknown"; `argument` is the product code as typed (upper case)."""
 
     name: str
     argument: str = ""
@@ -74,6 +78,9 @@ def parse(text: str) -> Command:
         return Command("score", compact, text=compact)
     if _BARE_CODE.match(compact):
         return Command("code", compact, text=compact)
+    for prefix in TICKET_PREFIXES:
+        if compact.startswith(prefix):
+            return Command("ticket", compact[len(prefix):].lstrip(_SEPARATORS), text=compact)
     for prefix in _PREFIXES:
         if compact.startswith(prefix):
             code = compact[len(prefix):].lstrip(_SEPARATORS)

@@ -17,10 +17,13 @@ def page_routers() -> list[APIRouter]:
         console,
         console_customer,
         console_field,
+        console_hotline,
         console_kpi,
         console_money,
         console_orders,
         console_sms,
+        console_staffing,
+        console_surveys,
         console_workorder_forms,
         console_workorders,
         home,
@@ -31,8 +34,8 @@ def page_routers() -> list[APIRouter]:
     )
 
     modules = (home, console, console_customer, console_orders, console_money, console_sms, console_kpi,
-               console_workorders, console_workorder_forms, console_field, portal, portal_lines, portal_money,
-               portal_workorders)
+               console_workorders, console_workorder_forms, console_field, console_surveys, console_hotline, console_staffing, portal,
+               portal_lines, portal_money, portal_workorders)
     routers = [module.router for module in modules]
     return [*routers, home.fallback]
 

@@ -1,0 +1,172 @@
+"""The hotline pages over HTTP: the agent desk (state, the offered contact with
+the caller's page, answer, end, disposition, wrap-up), the wallboard and its
+server-sent events, and the staffing page (the published check 100 calls in
+30 minutes, AHT 180 s, 80/20 -> 14 agents, 20 with 30% shrinkage); each for
+the right role only."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from kindline.core.auth.models import StaffUser
+from kindline.core.auth.service import staff_principal
+from kindline.core.db import transaction
+from kindline.hotline import agents, deadlines, service
+from kindline.hotline.models import Contact
+from kindline.workorders import service as workorders
+from tests.factories import load_demo_catalog
+from tests.web import seed
+from tests.web.session_helpers import csrf_of, staff_login
+
+
+@pytest.fixture(autouse=True)
+def hotline_timers():
+    deadlines.install()
+
+
+@pytest.fixture
+def floor(runtime):
+    """An expert agent, a supervisor, a hall clerk (no hotline rights) and an elderly caller."""
+    load_demo_catalog(runtime)
+    names = {"agent": seed.staff_user(runtime, "desk1", "agent", display_name="张客服"),
+             "boss": seed.staff_user(runtime, "boss", "supervisor", display_name="刘主管"),
+             "clerk": seed.staff_user(runtime, "clerk", "hall_clerk", display_name="陈柜员")}
+    elder = seed.subscriber(runtime, "钱桂芳", date(1950, 4, 1), {"mobile": ["ELDER-CARD"]}, female=True)
+    with transaction(runtime.sessions) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == "desk1"))
+        agents.register(session, runtime.clock, user.id, skills={"general": 5}, expert=True)
+        order, _ = workorders.create(session, runtime.clock, staff_principal(user), type="repair",
+                                     description="网速很慢", channel="hotline", customer_id=elder.id, line=elder.phone)
+    return {**names, "elder": elder, "work_order": order.id}
+
+
+def _desk(client) -> str:
+    page = client.get("/console/hotline/desk")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _post(client, path: str, data: dict | None = None):
+    token = csrf_of(client.get("/console/hotline/desk").text)
+    return client.post(path, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+
+
+def test_the_desk_takes_an_elderly_call_from_offer_to_wrap_up(runtime, client, floor):
+    staff_login(client, floor["agent"])
+    assert "离线" in _desk(client)
+    answer = _post(client, "/console/hotline/desk/state", {"state": "available"})
+    assert answer.status_code == 303
+    assert "空闲" in _desk(client)
+
+    with transaction(runtime.sessions) as session:
+        contact, made, _ = service.arrive(session, runtime.clock, floor["elder"].phone, "10000")
+        contact_id = contact.id
+    assert made.elder_rule
+    page = _desk(client)
+    assert "振铃" in page and "钱桂芳" in page and "长者" in page
+    assert "余额" in page and "元" in page
+    assert f"工单 {floor['work_order']}" in page  # the caller's open work order
+    assert f"/console/customers/{floor['elder'].id}/workorders/new" not in page  # offered: not yet talking
+
+    assert _post(client, f"/console/hotline/desk/contacts/{contact_id}/answer").status_code == 303
+    page = _desk(client)
+    assert "结束通话" in page and f"/console/customers/{floor['elder'].id}/workorders/new" in page
+    assert _post(client, f"/console/hotline/desk/contacts/{contact_id}/end").status_code == 303
+    assert _post(client, f"/console/hotline/desk/contacts/{contact_id}/dispose",
+                 {"resolved": "yes", "note": "已指导重启光猫", "work_order_ids": ""}).status_code == 303
+    assert _post(client, f"/console/hotline/desk/contacts/{contact_id}/wrapup").status_code == 303
+    with runtime.sessions() as session:
+        done = session.get(Contact, contact_id)
+        assert (done.status, done.resolved, done.note) == ("done", True, "已指导重启光猫")
+    assert "正在等待来电分配" in _desk(client)
+
+
+def test_a_refused_step_is_shown_on_the_desk_in_chinese(runtime, client, floor):
+    staff_login(client, floor["agent"])
+    with transaction(runtime.sessions) as session:
+        contact, _, _ = service.arrive(session, runtime.clock, floor["elder"].phone, "10000")
+        contact_id = contact.id  # waiting: nobody is signed in
+    refused = _post(client, f"/console/hotline/desk/contacts/{contact_id}/end")
+    assert refused.status_code == 409 and "不能结束通话" in refused.text
+    bad_state = _post(client, "/console/hotline/desk/state", {"state": "flying"})
+    assert bad_state.status_code == 422 and "只能切换为" in bad_state.text
+
+
+def test_the_desk_needs_csrf_and_the_agent_right(client, floor):
+    staff_login(client, floor["agent"])
+    assert client.post("/console/hotline/desk/state", data={"state": "available"}).status_code == 403
+    staff_login(client, floor["clerk"])
+    assert client.get("/console/hotline/desk").status_code == 403
+
+
+def test_a_staff_member_who_is_not_an_agent_is_told_so(client, floor):
+    staff_login(client, floor["boss"])
+    assert "您还不是热线坐席" in _desk(client)
+
+
+def test_the_wallboard_shows_queues_levels_and_agents_for_supervisors_only(runtime, client, floor):
+    with transaction(runtime.sessions) as session:
+        service.arrive(session, runtime.clock, floor["elder"].phone, "10000")
+    runtime.clock.advance(30)
+    staff_login(client, floor["boss"])
+    page = client.get("/console/hotline/wallboard")
+    assert page.status_code == 200
+    assert "长者服务专席" in page.text and "服务水平" in page.text and "/static/wallboard.js" in page.text
+    assert re.search(r'data-live="queue-EXPERT-waiting">1<', page.text)
+    assert re.search(r'data-live="queue-EXPERT-longest">30秒<', page.text)
+    assert re.search(r'data-live="state-offline">1<', page.text)
+    staff_login(client, floor["agent"])
+    assert client.get("/console/hotline/wallboard").status_code == 403
+    assert client.get("/console/hotline/wallboard/stream?once=1").status_code == 403
+    assert client.get("/console/hotline/staffing").status_code == 403
+
+
+def test_the_wallboard_stream_sends_an_event_with_the_figures(runtime, client, floor):
+    with transaction(runtime.sessions) as session:
+        service.arrive(session, runtime.clock, floor["elder"].phone, "10000")
+    staff_login(client, floor["boss"])
+    with client.stream("GET", "/console/hotline/wallboard/stream?once=1") as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        body = "".join(answer.iter_text())
+    event = re.search(r"event: board\ndata: (.+)\n\n", body)
+    assert event, body
+    values = json.loads(event.group(1))
+    assert values["queue-EXPERT-waiting"] == "1" and values["waiting"] == "1"
+    assert "segment-elderly-level" in values and values["state-offline"] == "1"
+
+
+def test_the_staffing_page_meets_the_published_check(client, floor):
+    staff_login(client, floor["boss"])
+    example = client.get("/console/hotline/staffing")
+    assert example.status_code == 200 and "<svg" in example.text
+    page = client.get("/console/hotline/staffing", params={"calls": "100", "start": "09:00", "aht": "180",
+                                                           "level": "80", "seconds": "20", "shrinkage": "30"})
+    assert page.status_code == 200
+    assert 'data-agents="14"' in page.text and 'data-scheduled="20"' in page.text
+    assert "<svg" in page.text and "09:00" in page.text
+    several = client.get("/console/hotline/staffing", params={"calls": "100, 0\n200", "aht": "180", "level": "80",
+                                                              "seconds": "20", "shrinkage": ""})
+    assert several.status_code == 200
+    assert re.findall(r'data-agents="(\d+)"', several.text)[:2] == ["14", "0"]
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"calls": "100 abc", "aht": "180", "level": "80", "seconds": "20"}, "第 2 个来电量“abc”不是数字"),
+    ({"calls": "", "aht": "180", "level": "80", "seconds": "20"}, "请填写每半小时的来电量"),
+    ({"calls": "100", "aht": "", "level": "80", "seconds": "20"}, "请填写平均处理时长"),
+    ({"calls": "100", "aht": "180", "level": "100", "seconds": "20"}, "目标服务水平（%）应在 1 到 99 之间"),
+    ({"calls": "100", "aht": "180", "level": "80", "seconds": "20", "start": "9点"}, "开始时间应为"),
+])
+def test_bad_staffing_input_is_answered_in_chinese_with_the_form_kept(client, floor, params, message):
+    staff_login(client, floor["boss"])
+    page = client.get("/console/hotline/staffing", params=params)
+    assert page.status_code == 422
+    assert message in page.text
+    assert "<svg" not in page.text
+    assert f">{params['calls']}</textarea>" in page.text
