@@ -237,3 +237,19 @@ def test_a_free_product_is_ordered_at_once_and_a_redelivery_orders_once(runtime,
     assert text(subscriber.phone, "KT3910", gateway_id="free-1") == []
     (order,) = _orders(runtime, subscriber.customer_id)
     assert order.channel == "sms" and order.idempotency_key.endswith(f"sms:{subscriber.phone}:free-1")
+
+
+def test_a_fault_report_and_a_complaint_by_sms_become_work_orders(runtime, subscriber, text):
+    from kindline.workorders.models import WorkOrder
+
+    reply = "".join(text(subscriber.phone, "报修 家里宽带上不了网"))
+    assert "已受理您的报修" in reply and "工单号" in reply
+    assert "请在“投诉”后写明问题" in "".join(text(subscriber.phone, "TS"))
+    assert "已受理您的投诉" in "".join(text(subscriber.phone, "投诉：上月多扣了10元", gateway_id="gw-9"))
+    assert text(subscriber.phone, "投诉：上月多扣了10元", gateway_id="gw-9") == []  # a redelivery files nothing
+    with runtime.sessions() as session:
+        orders = session.scalars(select(WorkOrder).order_by(WorkOrder.id)).all()
+        assert [(o.type, o.channel, o.line_id, o.customer_id) for o in orders] == [
+            ("repair", "sms", subscriber.line_id, subscriber.customer_id),
+            ("complaint", "sms", subscriber.line_id, subscriber.customer_id)]
+        assert orders[0].description == "家里宽带上不了网" and orders[0].owner_id is None

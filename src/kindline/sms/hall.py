@@ -29,7 +29,7 @@ from kindline.core.errors import DomainError
 from kindline.customers import service as customers
 from kindline.customers.models import Line
 from kindline.customers.phone import is_mobile, normalize_mobile
-from kindline.sms import answers, ordering, replies, service_halls
+from kindline.sms import answers, ordering, replies, service_halls, service_workorders
 from kindline.sms.context import Turn
 from kindline.sms.models import SmsIncoming
 from kindline.sms.parser import Command, parse
@@ -66,6 +66,8 @@ _COMMANDS: dict[str, Callable[[Turn, Command], str]] = {
     "cancel": lambda turn, _c: ordering.cancel(turn),
     "halls": lambda turn, _c: service_halls.nearest(turn),
     "ticket": lambda turn, c: service_halls.ticket(turn, c.argument),
+    "report_fault": lambda turn, c: service_workorders.file(turn, "report_fault", c.argument),
+    "complain": lambda turn, c: service_workorders.file(turn, "complain", c.argument),
     "help": lambda _t, _c: answers.HELP,
     "unknown": lambda _t, _c: answers.HELP,
 }

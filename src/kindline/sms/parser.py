@@ -33,6 +33,8 @@ WITH_CODE = {"开通": "subscribe", "KT": "subscribe", "退订": "unsubscribe", 
 _PREFIXES = sorted(WITH_CODE, key=len, reverse=True)
 # A remote hall ticket: 取号 (QH) followed by the category in words (取号缴费, QH2).
 TICKET_PREFIXES = ("取号", "QH")
+# A fault report or a complaint: the command word, then what is wrong in the subscriber's words.
+REPORT_PREFIXES = {"报修": "report_fault", "BX": "report_fault", "投诉": "complain", "TS": "complain"}
 _CODE = re.compile(r"^[0-9A-Z][0-9A-Z_-]{0,39}$")
 _BARE_CODE = re.compile(r"^\d{3,6}$")
 # Punctuation people add after a command ("余额?"); "?" alone is the help command.
@@ -45,7 +47,7 @@ _SEPARATORS = ":：-_#＋+"
 class Command:
     """What the subscriber asked for. `name` is one of the values of SIMPLE or
     WITH_CODE, "code" (a bare SMS code such as 3952, the catalog says which
-    product), "score" (a digit 1 to 5: a return visit's answer), "ticket" (取号: a remote hall ticket,
+    product), "score" (a digit 1 to 5: a return visit's answer), "report_fault" / "complain" (报修, 投诉 + the description), "ticket" (取号: a remote hall ticket,
     the argument is the category as typed), or "unknown"; `argument` is the product code as typed (upper case)."""
 
     name: str
@@ -81,6 +83,9 @@ def parse(text: str) -> Command:
     for prefix in TICKET_PREFIXES:
         if compact.startswith(prefix):
             return Command("ticket", compact[len(prefix):].lstrip(_SEPARATORS), text=compact)
+    for prefix, name in REPORT_PREFIXES.items():
+        if compact.startswith(prefix):
+            return Command(name, compact[len(prefix):].lstrip(_SEPARATORS), text=compact)
     for prefix in _PREFIXES:
         if compact.startswith(prefix):
             code = compact[len(prefix):].lstrip(_SEPARATORS)
