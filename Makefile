@@ -27,6 +27,9 @@ system-test-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# Two workers (one per core); a test file stays on one worker, so its module fixtures load once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: setup system-test-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
