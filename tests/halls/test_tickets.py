@@ -210,3 +210,24 @@ def test_bad_input_is_answered_clearly_and_changes_nothing(client, floor, runtim
     assert _count(runtime, Ticket) == 0
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(HallEvent).where(HallEvent.event == "TAKEN")) == 0
+
+
+def test_the_three_ahead_sms_waits_for_the_morning_in_quiet_hours(client, runtime, staff, visitor):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kindline.core.outbox import OutboxMessage
+
+    tz = ZoneInfo("Asia/Shanghai")
+    night = {str(d): [["00:00", "24:00"]] for d in range(1, 8)}  # a 24-hour hall
+    hall_id = make_hall(runtime, hours=night, counters=((1, "general"),), open_counters=(1,))
+    clerk = staff("hall_clerk")
+    runtime.clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=tz))
+    for _ in range(4):
+        taken(client, clerk, hall_id)
+    who = visitor()
+    taken(client, clerk, hall_id, phone=who.phone)
+    call_next(client, clerk, hall_id, 1)
+    with runtime.sessions() as session:
+        (message,) = [m for m in session.scalars(select(OutboxMessage)) if m.payload["to"] == who.phone]
+        assert message.available_at == datetime(2026, 11, 23, 8, 0, tzinfo=tz)

@@ -84,10 +84,11 @@ def _file(world: World) -> None:
         return
     kind, channel = weighted(rng, TYPE_WEIGHTS), weighted(rng, CHANNEL_WEIGHTS)
     line = rng.choice([line for line in customer.lines if line.status == "active"])
+    holder = line.customer  # a line handed over (过户) belongs to its new holder
     taker = _taker(world, channel)
-    who = taker or Principal("subscriber", customer.id, customer.name)
+    who = taker or Principal("subscriber", holder.id, holder.name)
     order, _made = service.create(world.session, world.clock, who, type=kind, description=rng.choice(TEXTS[kind]),
-                                  channel=channel, customer_id=customer.id, line=line.number,
+                                  channel=channel, customer_id=holder.id, line_id=line.id,
                                   priority="high" if rng.random() < 0.1 else "normal")
     hours = rng.choice((0.5, 1, 2, 3, 6, 12, 20, 30, 40, 60))  # most well inside the limits, a few late
     world.schedule(world.clock.now() + timedelta(minutes=rng.randint(10, 90)), lambda: _start(world, order.id))

@@ -44,8 +44,7 @@ NOT_WAITING = {"ahead": 0, "expected_wait_seconds": 0, "expected_wait_minutes": 
 def _read(session, clock: Clock, ticket: Ticket) -> TicketRead:
     if ticket.status != "waiting":
         return TicketRead.of(ticket, NOT_WAITING)
-    return TicketRead.of(ticket, queue.describe(queue.floor(session, clock, service.get(session, ticket.hall_id)),
-                                                ticket))
+    return TicketRead.of(ticket, tickets.standing(session, clock, service.get(session, ticket.hall_id), ticket))
 
 
 @router.get("", response_model=list[HallRead])

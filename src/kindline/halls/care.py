@@ -185,9 +185,3 @@ def follow_up(session: Session, clock: Clock, principal: Principal | None, class
     session.flush()
     return visit
 
-
-def follow_ups(session: Session, signup_ids: list[int]) -> list[FollowUpVisit]:
-    if not signup_ids:
-        return []
-    return list(session.scalars(select(FollowUpVisit).where(FollowUpVisit.signup_id.in_(signup_ids))
-                                .order_by(FollowUpVisit.id)))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from kindline.core.errors import Invalid
 
@@ -115,7 +114,3 @@ class Hours:
 
 def of(hall) -> Hours:
     return Hours(hall.hours or {}, hall.special_days or {})
-
-
-def local(moment: datetime, tz: ZoneInfo) -> datetime:
-    return moment.astimezone(tz)

@@ -7,7 +7,6 @@ clerk does at a counter); both read halls and counters through this module.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -179,7 +178,3 @@ def board(session: Session, clock: Clock, hall: Hall, recent: int = 8) -> dict[s
                    "calls": t.calls, "status": t.status, "green": t.green} for t in rows],
         "waiting": {"total": len(waiting), "green": sum(1 for _, g in waiting if g), "by_category": per_category},
     }
-
-
-def moment_label(clock: Clock, at: datetime) -> str:
-    return f"{clock.local(at):%H:%M}"

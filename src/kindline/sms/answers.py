@@ -16,7 +16,7 @@ from kindline.core.money import yuan
 from kindline.sms.context import Turn
 
 HELP = ("10001短信营业厅指令：余额YE，流量LL，账单ZD，积分JF，开通KT+代码，退订TD+代码，"
-        "3952开通流量自动升级，开机KJ（欠费停机可开机1小时），报修BX+问题，投诉TS+问题，帮助BZ。收费业务需回复Y确认。")
+        "3952开通流量自动升级，开机KJ（欠费停机可开机1小时），报修BX+问题，投诉TS+问题，营业厅YYT，取号QH+业务，帮助BZ。收费业务需回复Y确认。")
 UNKNOWN_SENDER = "您好，您的号码未在本网登记，短信营业厅无法为您办理。如需帮助，请拨打客服热线10000。"
 KIND_WORDS = {"voice": "通话", "sms": "短信", "data": "流量"}
 

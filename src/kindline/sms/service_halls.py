@@ -9,7 +9,7 @@ does; only the words for a small screen are written here.
 from __future__ import annotations
 
 from kindline.customers import service as customers
-from kindline.halls import finder, queue, tickets
+from kindline.halls import finder, tickets
 from kindline.halls.types import CATEGORIES
 from kindline.sms.context import Turn
 
@@ -59,7 +59,7 @@ def ticket(turn: Turn, argument: str) -> str:
     hall = tickets.near_hall(turn.session, turn.clock, customer, category)
     taken, _made = tickets.take(turn.session, turn.clock, turn.principal, hall, category=category, phone=turn.sender,
                                 channel="sms", idempotency_key=turn.key)
-    standing = queue.describe(queue.floor(turn.session, turn.clock, hall), taken)
+    standing = tickets.standing(turn.session, turn.clock, hall, taken)
     limit = turn.clock.local(taken.hold_until)
     lead = "绿色通道优先办理。" if taken.green else ""
     return (f"您已在{hall.name}远程取号{taken.number}（{CATEGORIES[category].name}），{lead}"
