@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from kindline.core.auth.principal import Principal
 from kindline.core.errors import DomainError
+from kindline.customers.models import Customer
 from kindline.demo.people import weighted
 from kindline.demo.places import CITIES
 from kindline.demo.world import World
@@ -84,7 +85,7 @@ def _file(world: World) -> None:
         return
     kind, channel = weighted(rng, TYPE_WEIGHTS), weighted(rng, CHANNEL_WEIGHTS)
     line = rng.choice([line for line in customer.lines if line.status == "active"])
-    holder = line.customer  # a line handed over (过户) belongs to its new holder
+    holder = world.session.get(Customer, line.customer_id)  # a line handed over (过户) belongs to its new holder
     taker = _taker(world, channel)
     who = taker or Principal("subscriber", holder.id, holder.name)
     order, _made = service.create(world.session, world.clock, who, type=kind, description=rng.choice(TEXTS[kind]),
