@@ -8,7 +8,7 @@ advanced or set, so the same SLA and reminder code runs on either.
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from kindline.core.errors import Invalid
@@ -78,6 +78,21 @@ def parse_iso(text: str) -> datetime:
         return datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise Invalid("invalid_time", "时间格式不正确，应为 ISO 8601。", f"not an ISO 8601 time: {text!r}") from exc
+
+
+def moment_of(text: str | None, clock: Clock, default: datetime) -> datetime:
+    """A report's bound from a query: an ISO date (00:00 that day, local time)
+    or time (without an offset: local time); `default` when none is given."""
+    if not text:
+        return default
+    try:
+        if len(text.strip()) == 10:
+            return datetime.combine(date.fromisoformat(text.strip()), time(0), clock.tz)
+        found = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise Invalid("invalid_time", "时间格式不正确，应为 ISO 8601 日期或时间。",
+                      f"not an ISO 8601 date or time: {text!r}") from exc
+    return found if found.tzinfo else found.replace(tzinfo=clock.tz)
 
 
 def clock_from_setting(setting: str, tz: str) -> Clock:

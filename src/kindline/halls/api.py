@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 
 from kindline.core.auth.permissions import HALLS_COUNTER, HALLS_MANAGE
-from kindline.core.clock import Clock
+from kindline.core.clock import Clock, moment_of
 from kindline.core.deps import Caller, CurrentClock, DbSession
 from kindline.core.errors import Invalid
 from kindline.halls import care_api, desk, finder, kpi, queue, service, staffing, tickets
@@ -212,18 +212,6 @@ def staffing_now(hall_id: int, session: DbSession, clock: CurrentClock, caller: 
     return staffing.suggest(session, clock, service.get(session, hall_id))
 
 
-def _moment(text: str | None, clock: Clock, default: datetime) -> datetime:
-    if not text:
-        return default
-    try:
-        if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), time(0), clock.tz)
-        found = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise Invalid("invalid_time", "时间格式不正确，应为 ISO 8601 日期或时间。", f"not an ISO 8601 time: {text!r}") from exc
-    return found if found.tzinfo else found.replace(tzinfo=clock.tz)
-
-
 @kpi_router.get("/halls")
 def hall_kpis(session: DbSession, clock: CurrentClock, caller: Caller,
               hall: Annotated[str | None, Query(max_length=40, description="hall id or code; none: every hall")] = None,
@@ -232,7 +220,7 @@ def hall_kpis(session: DbSession, clock: CurrentClock, caller: Caller,
     """KPIs for [from, to) from the event log (docs/halls.md); default today."""
     caller.require(HALLS_MANAGE)
     midnight = datetime.combine(clock.today(), time(0), clock.tz)
-    start, end = _moment(from_, clock, midnight), _moment(to, clock, midnight + timedelta(days=1))
+    start, end = moment_of(from_, clock, midnight), moment_of(to, clock, midnight + timedelta(days=1))
     if end <= start:
         raise Invalid("invalid_period", "结束时间须晚于开始时间。", "to must be after from")
     hall_id = None

@@ -6,14 +6,14 @@ wrap-up) and the supervisor's (agents, queues)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from kindline.core.auth.permissions import HOTLINE_AGENT, HOTLINE_ROUTE, HOTLINE_SUPERVISE
 from kindline.core.auth.principal import Principal
-from kindline.core.clock import Clock
+from kindline.core.clock import moment_of
 from kindline.core.deps import Caller, CurrentClock, DbSession
 from kindline.core.errors import Invalid
 from kindline.hotline import agents, board, kpi, service
@@ -166,19 +166,6 @@ def queues(session: DbSession, clock: CurrentClock, caller: Caller):
 
 
 # -- KPIs -----------------------------------------------------------------------------------------------------
-
-def moment_of(text: str | None, clock: Clock, default: datetime) -> datetime:
-    """An ISO date (00:00 that day, local time) or time (without offset: local)."""
-    if not text:
-        return default
-    try:
-        if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), time(0), clock.tz)
-        found = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise Invalid("invalid_time", "时间格式不正确，应为 ISO 8601 日期或时间。", f"not an ISO 8601 date or time: {text!r}") from exc
-    return found if found.tzinfo else found.replace(tzinfo=clock.tz)
-
 
 @kpi_router.get("/hotline")
 def hotline_kpis(session: DbSession, clock: CurrentClock, caller: Caller,
