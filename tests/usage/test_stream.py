@@ -8,12 +8,20 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import nats
 import pytest
 
 from kindline.usage.stream import StreamConfig, consume, publish
 from tests.usage.helpers import balance, line_with, load_demo_catalog, record
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: a test process may already have a
+    running loop (Playwright's sync API keeps one when the browser tests ran first)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 NATS_URL = os.environ.get("KINDLINE_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
@@ -29,7 +37,7 @@ def config():
         await connection.close()
 
     try:
-        asyncio.run(reachable())
+        run(reachable())
     except Exception as exc:
         if os.environ.get("KINDLINE_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"NATS is required in CI but {NATS_URL} does not answer: {exc}")
@@ -44,25 +52,25 @@ def config():
         await connection.jetstream().delete_stream(config.stream)
         await connection.close()
 
-    asyncio.run(drop())
+    run(drop())
 
 
 def test_stream_records_are_rated_once_even_after_a_crash_before_ack(runtime, config):
     load_demo_catalog(runtime)
     number = line_with(runtime, "MOB-39")
     sms = [record(number, "sms", 1, minutes=i) for i in range(30)]
-    asyncio.run(publish(sms + [sms[0]], config))  # the network sent one record twice
+    run(publish(sms + [sms[0]], config))  # the network sent one record twice
 
     def die():
         raise Crash
 
     with pytest.raises(Crash):  # committed, then killed before acknowledging
-        asyncio.run(consume(runtime.sessions, runtime.clock, config, idle_rounds=1, before_ack=die))
+        run(consume(runtime.sessions, runtime.clock, config, idle_rounds=1, before_ack=die))
     assert balance(runtime, number) < 10_000
 
-    asyncio.run(publish([record(number, "sms", 1, minutes=99)], config))
-    asyncio.run(asyncio.sleep(1.5))  # past ack_wait: the unacknowledged batch comes again
-    asyncio.run(consume(runtime.sessions, runtime.clock, config, idle_rounds=2))
+    run(publish([record(number, "sms", 1, minutes=99)], config))
+    run(asyncio.sleep(1.5))  # past ack_wait: the unacknowledged batch comes again
+    run(consume(runtime.sessions, runtime.clock, config, idle_rounds=2))
     assert balance(runtime, number) == 10_000 - 31 * 10  # 31 distinct messages at 0.10元, none twice
 
 
@@ -79,8 +87,8 @@ def test_unreadable_messages_are_dropped_and_the_rest_rated(runtime, config):
         await js.publish(config.subject_for(number), b"not json")
         await connection.close()
 
-    asyncio.run(send_garbage())
-    asyncio.run(publish([record(number, "sms", 1)], config))
-    rated = asyncio.run(consume(runtime.sessions, runtime.clock, config, idle_rounds=1))
+    run(send_garbage())
+    run(publish([record(number, "sms", 1)], config))
+    rated = run(consume(runtime.sessions, runtime.clock, config, idle_rounds=1))
     assert rated == 1 and balance(runtime, number) == 10_000 - 10
-    assert asyncio.run(consume(runtime.sessions, runtime.clock, config, idle_rounds=1)) == 0  # nothing redelivered
+    assert run(consume(runtime.sessions, runtime.clock, config, idle_rounds=1)) == 0  # nothing redelivered
