@@ -168,3 +168,23 @@ def test_a_cancelled_installation_order_cancels_its_work_order(client, runtime, 
     with runtime.sessions() as session:
         work = session.scalar(select(WorkOrder).where(WorkOrder.order_id == order_id))
         assert work.status == "cancelled" and work.reason == "客户搬家，不装了"
+
+
+def test_the_12315_kpis_count_the_platform_s_work_orders_only(client, runtime, desk, holder):
+    with transaction(runtime.sessions) as session:
+        phone = customers.get(session, holder.customer_id).phone
+        intake.import_12315(session, runtime.clock, [json.dumps({**COMPLAINTS[0], "phone": phone}, ensure_ascii=False)])
+        platform_id = session.scalar(select(WorkOrder.id).where(WorkOrder.external_id == "12315-A1"))
+    ours = created(client, desk.agent.headers, holder)  # a complaint of our own, answered with a 1
+    for work_order_id in (platform_id, ours["id"]):
+        move(client, desk.supervisor.headers, work_order_id, "resolved", "已处理")
+        move(client, subscriber_headers(runtime, holder.customer_id), work_order_id, "closed")
+    with transaction(runtime.sessions) as session:
+        for work_order_id, score in ((platform_id, 5), (ours["id"], 1)):
+            survey = session.scalar(select(Survey).where(Survey.subject_id == work_order_id))
+            survey.status, survey.score, survey.answered_at = "answered", score, runtime.clock.now()
+    report = client.get("/api/v1/kpi/workorders", headers=desk.supervisor.headers).json()
+    assert report["reply_rate_12315"]["rate"] == 1.0
+    assert report["satisfaction_12315"] == {"met": 1, "counted": 1, "rate": 1.0, "target": 0.99}
+    assert report["satisfaction"]["counted"] == 2 and report["satisfaction"]["rate"] == 0.5
+    assert report["effective_resolution_12315"]["counted"] == 1

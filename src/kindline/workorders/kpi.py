@@ -130,13 +130,7 @@ def compute(session: Session, now: datetime, start: datetime, end: datetime, *, 
     replied = Share(target=1.0)
     for history in platform:
         replied.add(history.resolved_at is not None or history.order.status in ("closed",))
-    effective = Share(target=0.98)
-    for history in histories:
-        first = history.first_resolved_at
-        if first is None:
-            continue
-        reopened_soon = any(at - first <= REOPEN_WINDOW for at in history.reopened)
-        effective.add(not reopened_soon)
+    effective = _effective(histories)
     by_type: dict[str, list[float]] = defaultdict(list)
     for history in histories:
         if history.resolved_at is not None:
@@ -152,6 +146,8 @@ def compute(session: Session, now: datetime, start: datetime, end: datetime, *, 
         "reply_rate_12315": replied.as_dict(),
         "effective_resolution": effective.as_dict(),
         "satisfaction": _satisfaction(session, start, end, city).as_dict(),
+        "effective_resolution_12315": _effective(platform).as_dict(),
+        "satisfaction_12315": _satisfaction(session, start, end, city, source="12315").as_dict(),
         "breaches": sum(h.breaches for h in histories),
         "handling_time": {kind: {"resolved": len(values), **_percentiles(values)}
                           for kind, values in sorted(by_type.items())},
@@ -168,9 +164,25 @@ def period(clock, start: date | None, end: date | None) -> tuple[datetime, datet
     return (datetime.combine(first, time(0), clock.tz), datetime.combine(last + timedelta(days=1), time(0), clock.tz))
 
 
-def _satisfaction(session: Session, start: datetime, end: datetime, city: str | None) -> Share:
+def _effective(histories: list[History]) -> Share:
+    """Resolved, and not reopened within 30 days of the first resolution."""
+    effective = Share(target=0.98)
+    for history in histories:
+        first = history.first_resolved_at
+        if first is None:
+            continue
+        effective.add(not any(at - first <= REOPEN_WINDOW for at in history.reopened))
+    return effective
+
+
+def _satisfaction(session: Session, start: datetime, end: datetime, city: str | None,
+                  source: str | None = None) -> Share:
+    """4 or 5 among the answered return visits; with `source`, those of its work orders only."""
     stmt = select(Survey.score).where(Survey.status == "answered", Survey.answered_at >= start,
                                       Survey.answered_at < end, Survey.score.is_not(None))
+    if source:
+        stmt = stmt.join(WorkOrder, WorkOrder.id == Survey.subject_id).where(Survey.subject == "work_order",
+                                                                             WorkOrder.source == source)
     if city:
         stmt = stmt.where(Survey.city == city)
     share = Share(target=0.99)
