@@ -109,7 +109,10 @@ async def consume(factory, clock: Clock, config: StreamConfig, *, stop: asyncio.
         while not (stop and stop.is_set()):
             try:
                 messages = await subscription.fetch(config.batch, timeout=1)
-            except NatsTimeout:
+            except (NatsTimeout, asyncio.TimeoutError):
+                # nats-py raises its own TimeoutError for an empty fetch but a
+                # bare asyncio one when the deadline runs out between its two
+                # pull requests; both mean "nothing arrived this round".
                 idle += 1
                 if idle_rounds is not None and idle >= idle_rounds:
                     break
