@@ -17,6 +17,7 @@ def page_routers() -> list[APIRouter]:
         console,
         console_customer,
         console_field,
+        console_halls,
         console_hotline,
         console_kpi,
         console_money,
@@ -26,16 +27,19 @@ def page_routers() -> list[APIRouter]:
         console_surveys,
         console_workorder_forms,
         console_workorders,
+        hall_floor,
         home,
         portal,
+        portal_halls,
         portal_lines,
         portal_money,
         portal_workorders,
     )
 
     modules = (home, console, console_customer, console_orders, console_money, console_sms, console_kpi,
-               console_workorders, console_workorder_forms, console_field, console_surveys, console_hotline, console_staffing, portal,
-               portal_lines, portal_money, portal_workorders)
+               console_workorders, console_workorder_forms, console_field, console_surveys, console_hotline,
+               console_staffing, console_halls, hall_floor, portal, portal_lines, portal_money, portal_halls,
+               portal_workorders)
     routers = [module.router for module in modules]
     return [*routers, home.fallback]
 
