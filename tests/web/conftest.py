@@ -45,6 +45,9 @@ class LiveSite:
     viewer: seed.Subscriber     # 36, mobile + TV: portal ordering
     browser_elder: seed.Subscriber  # 70: the portal in elder mode
     auditor: seed.Subscriber    # 41: the accessibility sweep of the portal
+    clerk: str                  # hall_clerk at the hall's counters
+    manager: str                # supervisor: the hall dashboard
+    hall_id: int                # 新街口营业厅: counters 1 care and 3 general open, 2 VIP and 4 general closed
 
 
 def _free_port() -> int:
@@ -64,6 +67,9 @@ def _seed(runtime: Runtime) -> dict:
         "viewer": seed.subscriber(runtime, "陈志强", date(1990, 2, 14), {"mobile": ["MOB-59"], "tv": ["DTV-BASIC"]}),
         "browser_elder": seed.subscriber(runtime, "周桂兰", date(1956, 9, 9), {"mobile": ["ELDER-CARD"]}, female=True),
         "auditor": seed.subscriber(runtime, "孙立", date(1985, 1, 20), {"mobile": ["MOB-39"], "tv": ["DTV-BASIC"]}),
+        "clerk": seed.staff_user(runtime, "clerk", "hall_clerk", display_name="赵营业"),
+        "manager": seed.staff_user(runtime, "manager", "supervisor", display_name="钱主管"),
+        "hall_id": seed.hall(runtime),
     }
     seed.care_for(runtime, people["elder"], "admin")
     seed.secondary_card(runtime, people["young"])

@@ -14,6 +14,7 @@ from kindline.core.db import transaction
 from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.customers.service import Address
+from kindline.halls import service as halls
 from tests.factories import mobile, resident_id
 
 PASSWORD = "secret-pass"
@@ -76,3 +77,21 @@ def secondary_card(runtime, holder: Subscriber) -> str:
                                number=number, primary=primary)
         lines.subscribe(session, runtime.clock, card, "MOB-SEC")
     return number
+
+
+EVERY_DAY = {str(day): [["09:00", "20:00"]] for day in range(1, 8)}
+
+
+def hall(runtime, code: str = "NJ-WEB", name: str = "新街口营业厅") -> int:
+    """A hall in 南京 open 09:00-20:00 every day: counter 1 the care counter,
+    2 VIP, 3 and 4 general; 1 and 3 open, 2 and 4 closed."""
+    with transaction(runtime.sessions) as session:
+        found = halls.create_hall(session, runtime.clock, None, code=code, name=name, city="南京市", district="玄武区",
+                                  address="中山路18号", lat=32.0418, lon=118.7842, hours_=EVERY_DAY, special_days={},
+                                  care_services=["rest", "water", "phone_tutoring", "charging", "wifi"])
+        for number, kind in ((1, "care"), (2, "vip"), (3, "general"), (4, "general")):
+            halls.add_counter(session, None, found, number=number, kind=kind)
+        for number in (1, 3):
+            halls.open_counter(session, runtime.clock, None, found, number)
+        return found.id
+

@@ -149,7 +149,10 @@ class SpecialDayIn(BaseModel):
     hours: list[list[str]] = Field(default_factory=list, description="empty: closed that day")
 
 
-class HallRead(BaseModel):
+class HallFacts(BaseModel):
+    """What every answer about a hall says: where it is, whether it is open
+    now and what its care station offers (the finder and the hall page alike)."""
+
     id: int
     code: str
     name: str
@@ -158,15 +161,18 @@ class HallRead(BaseModel):
     address: str
     lat: float
     lon: float
-    phone: str
-    hours: dict[str, list[list[str]]]
-    special_days: dict[str, list[list[str]]]
-    services: list[str]
-    care_services: list[str]
     open_now: bool
     today: str
     closes_at: datetime | None
     next_open: datetime | None
+    care_services: list[str]
+
+
+class HallRead(HallFacts):
+    phone: str
+    hours: dict[str, list[list[str]]]
+    special_days: dict[str, list[list[str]]]
+    services: list[str]
     counters: list[CounterRead] = Field(default_factory=list)
 
     @classmethod
@@ -179,23 +185,10 @@ class HallRead(BaseModel):
                    next_open=opens, counters=[CounterRead.of(c) for c in counters or []])
 
 
-class NearHall(BaseModel):
-    id: int
-    code: str
-    name: str
-    city: str
-    district: str
-    address: str
-    lat: float
-    lon: float
+class NearHall(HallFacts):
     distance_m: int
     walking_m: int
     walking_minutes: int
-    open_now: bool
-    today: str
-    closes_at: datetime | None
-    next_open: datetime | None
-    care_services: list[str]
 
 
 class NearestRead(BaseModel):
