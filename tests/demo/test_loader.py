@@ -8,6 +8,7 @@ from __future__ import annotations
 from kindline.core.auth.permissions import ROLE_NAMES_ZH, ROLES
 from kindline.demo.loader import is_loaded, welcome
 from kindline.demo.showcase import demo_subscriber_phones
+from kindline.halls import service as halls
 from tests.demo import FEW, load_small
 
 BASE = "http://127.0.0.1:8000"
@@ -40,3 +41,7 @@ def test_after_a_load_every_demo_staff_member_signs_in_and_the_welcome_names_sub
     for url in ("/portal", "/console", "/docs", "/openapi.json", "/console/sms"):
         assert BASE + url in text
     assert all(phone in text for phone in phones)
+    with runtime.sessions() as session:
+        hall = halls.halls(session)[0]
+    for screen in ("kiosk", "board"):
+        assert f"{BASE}/floor/{hall.id}/{screen}" in text

@@ -24,8 +24,9 @@ from kindline.core.settings import get_settings
 from kindline.customers.models import CareArchive, Customer, Line, LineProduct
 from kindline.demo.generator import generate
 from kindline.demo.people import ELDERLY_AGE, years_before
-from kindline.demo.showcase import Showcase, demo_subscribers
+from kindline.demo.showcase import demo_subscribers
 from kindline.demo.staff import create_demo_staff, demo_staff
+from kindline.halls import service as halls_service
 from kindline.orders.models import Order
 
 DEMO_CATALOG = catalog_loader.DEMO_CATALOG
@@ -85,16 +86,16 @@ def _summary(session: Session, clock: Clock) -> str:
             f"在用产品 {held} 项；受理单 {orders} 笔。")
 
 
-def _showcases(runtime: Runtime | None) -> list[Showcase]:
-    """The subscribers to try. Without a runtime (as `kindline run` calls
-    welcome) the database the settings name is read: the one `run` serves."""
+def _read(runtime: Runtime | None, look: Callable[[Session], list]) -> list:
+    """What the welcome shows of the data. Without a runtime (as `kindline run`
+    calls welcome) the database the settings name is read: the one `run` serves."""
     if runtime is not None:
         with runtime.sessions() as session:
-            return demo_subscribers(session)
+            return look(session)
     engine = make_engine(get_settings().database_url)
     try:
         with make_session_factory(engine)() as session:
-            return demo_subscribers(session)
+            return look(session)
     except SQLAlchemyError:  # no schema yet: the welcome still shows the way in
         return []
     finally:
@@ -115,7 +116,12 @@ def welcome(base_url: str, runtime: Runtime | None = None) -> str:
           for m in demo_staff()],
         "",
     ]
-    showcases = _showcases(runtime)
+    halls = _read(runtime, halls_service.halls)
+    if halls:
+        hall = halls[0]
+        text += [f"营业厅的屏幕（以{hall.name}为例，无需登录）：",
+                 f"  取号机：{base}/floor/{hall.id}/kiosk    叫号大屏：{base}/floor/{hall.id}/board", ""]
+    showcases = _read(runtime, demo_subscribers)
     if showcases:
         text.append("示范用户（在用户门户输入手机号，获取短信验证码登录）：")
         text += [f"  {s.phone}  {s.name}：{s.story}" for s in showcases]
