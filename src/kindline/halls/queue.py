@@ -56,6 +56,14 @@ class Floor:
         others = self.waiting if ticket.id in self.rows else [*self.waiting, me]
         return calling.expected_wait(me, others, self.desks, self.aht)
 
+    def line_for(self, counter: Counter) -> list[Ticket]:
+        """The waiting tickets this counter may call, in the order call-next
+        takes them: what the clerk sees coming."""
+        me = as_desk(counter)
+        vip_open = calling.vip_open(self.desks)
+        mine = sorted((w for w in self.waiting if calling.serves(me, w, vip_open)), key=lambda w: calling.rank(me, w))
+        return [self.rows[w.id] for w in mine]
+
 
 def as_waiting(ticket: Ticket) -> calling.Waiting:
     return calling.Waiting(ticket.id, ticket.category, calling.lane_of(ticket.green, ticket.vip), ticket.queued_at)
