@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kindline.core.auth.permissions import HALLS_COUNTER, HALLS_MANAGE
@@ -20,6 +20,7 @@ from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
 from kindline.customers import service as customers
+from kindline.customers.models import Customer
 from kindline.customers.phone import normalize_mobile
 from kindline.halls.models import CareVisit, ClassSignup, ElderClass, FollowUpVisit, Hall
 from kindline.halls.types import CARE_GROUPS, CARE_SERVICES, CLASS_TOPICS, FOLLOWUP_METHODS, SIGNUP_CHANNELS
@@ -100,6 +101,15 @@ def classes(session: Session, *, city: str | None = None, since: datetime | None
 
 def signups(session: Session, class_id: int) -> list[ClassSignup]:
     return list(session.scalars(select(ClassSignup).where(ClassSignup.class_id == class_id).order_by(ClassSignup.id)))
+
+
+def signups_of(session: Session, customer: Customer) -> list[tuple[ClassSignup, ElderClass]]:
+    """A person's seats, soonest class first: signed up as the customer, or by
+    their phone (on the hotline, at a hall or by SMS) before they were known."""
+    return list(session.execute(
+        select(ClassSignup, ElderClass).join(ElderClass, ElderClass.id == ClassSignup.class_id)
+        .where(or_(ClassSignup.customer_id == customer.id, ClassSignup.phone == customer.phone))
+        .order_by(ElderClass.starts_at, ElderClass.id)).all())
 
 
 def taken(session: Session, class_id: int) -> int:

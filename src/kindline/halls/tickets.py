@@ -158,6 +158,14 @@ def get(session: Session, hall: Hall, ticket_id: int) -> Ticket:
     return ticket
 
 
+def live_of(session: Session, clock: Clock, customer_id: int) -> list[Ticket]:
+    """A customer's tickets of today still in play (waiting, called or at a
+    counter), to find their page again from wherever they were taken."""
+    return list(session.scalars(select(Ticket).where(
+        Ticket.customer_id == customer_id, Ticket.service_day == clock.today(),
+        Ticket.status.in_(queue.LIVE)).order_by(Ticket.id)))
+
+
 def visible(principal: Principal, ticket: Ticket) -> Ticket:
     if principal.is_staff:
         principal.require(HALLS_COUNTER)

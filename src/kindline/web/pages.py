@@ -30,6 +30,7 @@ def page_routers() -> list[APIRouter]:
         hall_floor,
         home,
         portal,
+        portal_classes,
         portal_halls,
         portal_lines,
         portal_money,
@@ -38,7 +39,7 @@ def page_routers() -> list[APIRouter]:
 
     modules = (home, console, console_customer, console_orders, console_money, console_sms, console_kpi,
                console_workorders, console_workorder_forms, console_field, console_surveys, console_hotline,
-               console_staffing, console_halls, hall_floor, portal, portal_lines, portal_money, portal_halls,
+               console_staffing, console_halls, hall_floor, portal, portal_lines, portal_money, portal_halls, portal_classes,
                portal_workorders)
     routers = [module.router for module in modules]
     return [*routers, home.fallback]
