@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from kindline.core import timers
 from kindline.core.auth.models import StaffUser
 from kindline.core.auth.service import staff_principal
 from kindline.core.db import transaction
@@ -21,7 +22,7 @@ from kindline.hotline.models import Contact
 from kindline.workorders import service as workorders
 from tests.factories import load_demo_catalog
 from tests.web import seed
-from tests.web.session_helpers import csrf_of, staff_login
+from tests.web.session_helpers import csrf_of, idempotency_key_of, staff_login
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +85,101 @@ def test_the_desk_takes_an_elderly_call_from_offer_to_wrap_up(runtime, client, f
         done = session.get(Contact, contact_id)
         assert (done.status, done.resolved, done.note) == ("done", True, "已指导重启光猫")
     assert "正在等待来电分配" in _desk(client)
+
+
+def _desk_event(client) -> dict:
+    with client.stream("GET", "/console/hotline/desk/stream?once=1") as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        body = "".join(answer.iter_text())
+    event = re.search(r"event: desk\ndata: (.+)\n\n", body)
+    assert event, body
+    return json.loads(event.group(1))
+
+
+def _version_on(page: str) -> str:
+    return re.search(r'data-desk-version="([^"]*)"', page).group(1)
+
+
+def test_the_desk_stream_tells_the_page_when_an_offer_rings(runtime, client, floor):
+    staff_login(client, floor["agent"])
+    _post(client, "/console/hotline/desk/state", {"state": "available"})
+    waiting = _desk(client)
+    assert "/static/desk.js" in waiting and _desk_event(client)["version"] == _version_on(waiting)
+    with transaction(runtime.sessions) as session:
+        service.arrive(session, runtime.clock, floor["elder"].phone, "10000")
+    ringing = _desk(client)
+    assert _desk_event(client)["version"] == _version_on(ringing) != _version_on(waiting)
+    assert "请在 15 秒内接听" in ringing and "连续 2 次未接" in ringing
+    staff_login(client, floor["clerk"])
+    assert client.get("/console/hotline/desk/stream?once=1").status_code == 403
+
+
+def _ring_out(runtime) -> None:
+    runtime.clock.advance(16)
+    timers.run_until_idle(runtime.sessions, runtime.clock)
+
+
+def test_missed_offers_are_shown_and_the_second_pauses_the_agent(runtime, client, floor):
+    staff_login(client, floor["agent"])
+    _post(client, "/console/hotline/desk/state", {"state": "available"})
+    with transaction(runtime.sessions) as session:
+        service.arrive(session, runtime.clock, floor["elder"].phone, "10000")
+    _ring_out(runtime)  # missed once: the caller keeps their place and rings the only agent again
+    page = _desk(client)
+    assert "您已连续 1 次未接听来电" in page and "再有 1 次未接将自动暂停分配" in page and "振铃" in page
+    _ring_out(runtime)
+    page = _desk(client)
+    assert "未接暂停" in page and "系统已暂停给您分配来电" in page and "钱桂芳" not in page
+    _post(client, "/console/hotline/desk/state", {"state": "available"})
+    page = _desk(client)  # back: the caller, still waiting, rings at once; the count starts afresh
+    assert "钱桂芳" in page and "次未接听来电" not in page
+
+
+def test_an_order_and_a_work_order_made_during_the_call_are_linked_to_it(runtime, client, floor):
+    elder = floor["elder"]
+    staff_login(client, floor["agent"])
+    _post(client, "/console/hotline/desk/state", {"state": "available"})
+    with transaction(runtime.sessions) as session:
+        contact_id = service.arrive(session, runtime.clock, elder.phone, "10000")[0].id
+    _post(client, f"/console/hotline/desk/contacts/{contact_id}/answer")
+    runtime.clock.advance(60)  # talking; the work order filed before the call is not this call's
+    page = _desk(client)
+    assert f'href="/console/customers/{elder.id}/orders/new"' in page
+
+    form = client.get(f"/console/customers/{elder.id}/orders/new?type=customer_info_change")
+    assert form.status_code == 200
+    made = client.post(f"/console/customers/{elder.id}/orders", follow_redirects=False, data={
+        "csrf_token": csrf_of(form.text), "idempotency_key": idempotency_key_of(form.text),
+        "type": "customer_info_change", "channel": "hotline", "province": "江苏省", "city": "南京市",
+        "district": "鼓楼区", "detail": "中山路8号"})
+    assert made.status_code == 303, made.text
+    order_id = int(re.search(r"/console/orders/(\d+)", made.headers["location"]).group(1))
+    link = re.search(r'href="(/console/customers/\d+/workorders/new[^"]*)"', page).group(1).replace("&amp;", "&")
+    form = client.get(link)
+    assert form.status_code == 200 and "新建工单" in form.text
+    filed = client.post(f"/console/customers/{elder.id}/workorders", follow_redirects=False, data={
+        "csrf_token": csrf_of(form.text), "idempotency_key": idempotency_key_of(form.text), "type": "complaint",
+        "description": "老人来电反映地址变更后账单寄错", "channel": "hotline", "priority": "normal", "city": "南京市"})
+    assert filed.status_code == 303, filed.text
+    work_order_id = int(re.search(r"/console/workorders/(\d+)", filed.headers["location"]).group(1))
+
+    page = _desk(client)  # back on the desk: both are offered for linking
+    assert f"新办的受理单 {order_id} 和工单 {work_order_id} 已填入" in page
+    assert f'name="order_ids" type="text" value="{order_id}"' in page
+    assert f'name="work_order_ids" type="text" value="{work_order_id}"' in page
+    assert _post(client, f"/console/hotline/desk/contacts/{contact_id}/dispose",
+                 {"resolved": "yes", "note": "已改地址", "order_ids": str(order_id),
+                  "work_order_ids": str(work_order_id)}).status_code == 303
+    with runtime.sessions() as session:
+        linked = session.get(Contact, contact_id)
+        assert (linked.order_ids, linked.work_order_ids) == ([order_id], [work_order_id])
+    page = _desk(client)
+    assert f'href="/console/orders/{order_id}">受理单 {order_id}' in page and "已填入" not in page
+
+    refused = _post(client, f"/console/hotline/desk/contacts/{contact_id}/dispose",
+                    {"resolved": "yes", "order_ids": "999999"})
+    assert refused.status_code == 404 and "999999" in refused.text
 
 
 def test_a_refused_step_is_shown_on_the_desk_in_chinese(runtime, client, floor):

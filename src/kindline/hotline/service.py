@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from kindline.core import timers
 from kindline.core.clock import Clock
 from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
-from kindline.hotline import agents, decision, dispatch, eventlog, routing
+from kindline.hotline import agents, decision, dispatch, eventlog, links, routing
 from kindline.hotline.models import Agent, Contact
 from kindline.hotline.policy import Policy, current
 
@@ -229,17 +229,19 @@ def dispose(session: Session, clock: Clock, contact: Contact, *, resolved: bool 
             work_order_ids: list[int] | None = None, order_ids: list[int] | None = None, note: str | None = None,
             staff_id: int | None = None) -> Contact:
     """The disposition: solved at this first contact or not, and the work orders
-    and orders it led to. Recorded while connected, in wrap-up or after."""
+    and orders it led to (each must exist). Recorded while connected, in
+    wrap-up or after; linking adds, it never drops an earlier link."""
     if contact.status not in ("connected", "wrapup", "done"):
         raise _wrong_status(contact, "登记处理结果")
     if staff_id is not None and contact.agent_id is not None:
         handler = agents.get(session, contact.agent_id)
         if handler.staff_id != staff_id:
             raise Forbidden("not_your_contact", "这通来电不是您处理的。", f"contact {contact.id} was handled by another agent")
+    order_ids, work_order_ids = links.check(session, order_ids or [], work_order_ids or [])
     if resolved is not None:
         contact.resolved = resolved
-    contact.work_order_ids = sorted(set(contact.work_order_ids) | set(work_order_ids or ()))
-    contact.order_ids = sorted(set(contact.order_ids) | set(order_ids or ()))
+    contact.work_order_ids = sorted(set(contact.work_order_ids) | set(work_order_ids))
+    contact.order_ids = sorted(set(contact.order_ids) | set(order_ids))
     if note is not None:
         contact.note = note.strip()[:2000]
     eventlog.append(session, clock, eventlog.DISPOSITION, contact_id=contact.id, agent_id=contact.agent_id,

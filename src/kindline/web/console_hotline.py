@@ -3,8 +3,12 @@
 The desk (hotline:agent): sign in to a state, and the contact offered or on
 the line with the caller's page at once (elderly, VIP and care flags, the
 balance from billing, open work orders), then answer, end, the disposition
-with notes and linked work orders, and the end of wrap-up. Every step is a
-hotline.service call; a refusal shows on the desk in Chinese.
+with notes and the orders and work orders it led to, and the end of wrap-up.
+Every step is a hotline.service call; a refusal shows on the desk in Chinese.
+The desk is complete at load; /console/hotline/desk/stream tells static/desk.js
+when the agent's situation changed (an offer rings, a missed one went back to
+the queue, the caller hung up) and the script fetches the desk again, so an
+offer appears without the agent reloading.
 
 The wallboard (hotline:supervise): callers waiting per queue and the longest
 wait, today's service level per segment and agents per state. The page is
@@ -14,14 +18,11 @@ server-sent events every few seconds, and static/wallboard.js writes them in.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 from datetime import datetime, time, timedelta
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 
 from kindline.billing import service as billing
 from kindline.core.auth.permissions import HOTLINE_AGENT, HOTLINE_SUPERVISE, WORKORDERS_READ
@@ -29,9 +30,9 @@ from kindline.core.deps import DbSession, get_runtime
 from kindline.core.errors import DomainError, NotFound
 from kindline.customers import service as customers
 from kindline.customers.segments import SEGMENT_NAMES_ZH
-from kindline.hotline import agents, board, kpi, service
+from kindline.hotline import agents, board, kpi, links, service
 from kindline.hotline.policy import current
-from kindline.web import identity
+from kindline.web import identity, live
 from kindline.web.console import LOGIN
 from kindline.web.render import render
 from kindline.web.routing import FormFields, page_router
@@ -40,6 +41,7 @@ from kindline.workorders.types import STATUS_NAMES as WO_STATUS_NAMES
 from kindline.workorders.types import TYPES as WO_TYPES
 
 STREAM_SECONDS = 5
+DESK_SECONDS = 2  # an offer rings for policy.ring_seconds (15 s): the desk must show it well within
 OPEN_WORK_ORDERS = 10
 SEGMENT_NAMES = {"vip": "VIP客户", "ordinary": "普通客户", "elderly": "长者"}
 DONE = {"state": "状态已切换。", "answer": "已接听。", "end": "通话已结束，请登记处理结果。", "dispose": "处理结果已登记。",
@@ -79,17 +81,36 @@ def _caller_view(session, clock, contact) -> dict | None:
             "age": customers.age(customer, clock), "line": line, "balance": balance, "work_orders": orders}
 
 
+def _seat(session, staff_id: int):
+    """The staff member's agent (None if they are not one) and the contact it holds."""
+    try:
+        agent = agents.by_staff(session, staff_id)
+    except NotFound:
+        return None, None
+    return agent, service.get(session, agent.contact_id) if agent.contact_id else None
+
+
+def desk_version(agent, contact) -> str:
+    """What the desk shows changes exactly when this does (the stream compares it)."""
+    if agent is None:
+        return "none"
+    return "|".join(str(part) for part in (agent.state, agent.state_reason, agent.contact_id, agent.missed_offers,
+                                           contact.status if contact is not None else ""))
+
+
 def desk_page(request: Request, session, staff, *, error: str | None = None, notice: str | None = None,
               values: dict[str, str] | None = None, status: int = 200):
     staff.require(HOTLINE_AGENT)
     clock = get_runtime(request).clock
-    try:
-        agent = agents.by_staff(session, staff.id)
-    except NotFound:
-        agent = None
-    contact = service.get(session, agent.contact_id) if agent is not None and agent.contact_id else None
+    agent, contact = _seat(session, staff.id)
+    policy = current()
     context = {
         "agent": agent, "contact": contact, "caller": _caller_view(session, clock, contact),
+        "version": desk_version(agent, contact), "server_now": int(clock.now().timestamp()),
+        "ring_seconds": policy.ring_seconds, "max_missed": policy.max_missed_offers,
+        "ring_due": int(contact.offered_at.timestamp()) + policy.ring_seconds
+        if contact is not None and contact.status == "offered" and contact.offered_at else None,
+        "made": links.made_during(session, contact) if contact is not None else ([], []),
         "states": agents.STATES, "reasons": agents.BREAK_REASONS, "chosen_states": CHOSEN_STATES,
         "break_choices": BREAK_CHOICES, "contact_status": service.STATUS_NAMES, "segment_names": SEGMENT_NAMES,
         "wo_types": WO_TYPES, "wo_status": WO_STATUS_NAMES, "can_read_orders": staff.can(WORKORDERS_READ),
@@ -105,6 +126,20 @@ def desk_page(request: Request, session, staff, *, error: str | None = None, not
 @router.get("/hotline/desk")
 def desk(request: Request, session: DbSession, staff: identity.Staff, done: str = ""):
     return desk_page(request, session, staff, notice=DONE.get(done))
+
+
+@router.get("/hotline/desk/stream")
+async def desk_stream(request: Request, staff: identity.Staff, once: int = 0):
+    """Server-sent events: a `desk` event with the desk's version whenever it
+    changes (`once=1`: one event, then the stream ends)."""
+    staff.require(HOTLINE_AGENT)
+    runtime = get_runtime(request)
+
+    def read() -> dict[str, str]:
+        with runtime.sessions() as session:
+            return {"version": desk_version(*_seat(session, staff.id))}
+
+    return live.stream(request, read, "desk", DESK_SECONDS, once=bool(once), changes_only=True)
 
 
 @router.post("/hotline/desk/state")
@@ -143,7 +178,8 @@ def desk_action(request: Request, session: DbSession, staff: identity.Staff, con
         elif action == "dispose":
             resolved = {"yes": True, "no": False}.get(fields.get("resolved", ""))
             service.dispose(session, clock, contact, resolved=resolved, note=fields.get("note", "")[:2000],
-                            work_order_ids=_ids(fields.get("work_order_ids", "")), staff_id=staff.id)
+                            work_order_ids=_ids(fields.get("work_order_ids", "")),
+                            order_ids=_ids(fields.get("order_ids", "")), staff_id=staff.id)
         else:
             service.finish_wrapup(session, clock, contact, staff_id=staff.id)
     except DomainError as exc:
@@ -215,16 +251,4 @@ async def wallboard_stream(request: Request, staff: identity.Staff, once: int = 
         with runtime.sessions() as session:
             return live_values(wallboard_figures(session, runtime.clock))
 
-    async def events():
-        yield f"retry: {STREAM_SECONDS * 1000}\n\n"
-        while True:
-            values = await run_in_threadpool(read)
-            yield f"event: board\ndata: {json.dumps(values, ensure_ascii=False)}\n\n"
-            if once or await request.is_disconnected():
-                return
-            await asyncio.sleep(STREAM_SECONDS)
-            if await request.is_disconnected():
-                return
-
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return live.stream(request, read, "board", STREAM_SECONDS, once=bool(once))

@@ -11,7 +11,7 @@ channel "kiosk", exactly as the API does; the ticket page can read itself
 aloud.
 
 The lobby board is complete at load and is then refreshed by server-sent
-events (web/sse.py); static/lobby.js writes the figures in and plays each new
+events (web/live.py); static/lobby.js writes the figures in and plays each new
 call as espeak-ng audio, or shows the text only when that is not installed.
 """
 
@@ -32,7 +32,7 @@ from kindline.halls.models import Hall, Ticket
 from kindline.halls.types import CATEGORIES, GREEN_GROUPS
 from kindline.voice import audio
 from kindline.web import floor_present as present
-from kindline.web import sse
+from kindline.web import live
 from kindline.web.render import render
 from kindline.web.routing import FormFields, page_router
 
@@ -184,4 +184,4 @@ def board_stream(request: Request, session: DbSession, hall_id: int, once: int =
         with runtime.sessions() as own:
             return present.board_view(own, runtime.clock, service.get(own, hall_id))
 
-    return sse.stream(request, read, seconds=STREAM_SECONDS, once=bool(once))
+    return live.stream(request, read, "board", STREAM_SECONDS, once=bool(once))
