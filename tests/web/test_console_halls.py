@@ -252,7 +252,7 @@ def test_the_dashboard_shows_the_days_kpis_charts_and_staffing(runtime, client, 
     assert "当天没有取号" in yesterday and "现场调度" not in yesterday
 
 
-def test_the_dashboard_takes_class_attendance(runtime, client, hall, people):
+def test_the_dashboard_lists_the_halls_classes_and_their_attendance(runtime, client, hall, people):
     with transaction(runtime.sessions) as session:
         lesson = care.create_class(session, runtime.clock, None, topic="anti_fraud", title="识破冒充客服诈骗",
                                    starts_at=datetime(2026, 11, 22, 11, 0, tzinfo=runtime.clock.tz), capacity=20,
@@ -266,12 +266,12 @@ def test_the_dashboard_takes_class_attendance(runtime, client, hall, people):
     assert "识破冒充客服诈骗（防范电信诈骗）" in html and "报名 <strong>2</strong> / 20 人" in html
     assert "课程开始后可登记到课" in html
     token = csrf_of(html)
-    early = client.post(f"/console/halls/{hall}/classes/{class_id}/attendance",
+    early = client.post(f"/console/halls/classes/{class_id}/attendance",
                         data={"csrf_token": token, "attended": str(came_id)})
     assert early.status_code == 409 and "课程还没开始" in early.text
 
     runtime.clock.advance(75 * 60)
-    answer = client.post(f"/console/halls/{hall}/classes/{class_id}/attendance",
+    answer = client.post(f"/console/halls/classes/{class_id}/attendance",
                          data={"csrf_token": token, "attended": str(came_id), "followup": str(came_id),
                                "day": "2026-11-22"}, follow_redirects=False)
     assert _notice(_done(client, answer)) == "到课情况已登记。"

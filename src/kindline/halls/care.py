@@ -22,6 +22,7 @@ from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
 from kindline.customers import service as customers
 from kindline.customers.models import Customer
 from kindline.customers.phone import normalize_mobile
+from kindline.halls.hours import WEEKDAY_NAMES
 from kindline.halls.models import CareVisit, ClassSignup, ElderClass, FollowUpVisit, Hall
 from kindline.halls.types import CARE_GROUPS, CARE_SERVICES, CLASS_TOPICS, FOLLOWUP_METHODS, SIGNUP_CHANNELS
 
@@ -110,6 +111,30 @@ def signups_of(session: Session, customer: Customer) -> list[tuple[ClassSignup, 
         select(ClassSignup, ElderClass).join(ElderClass, ElderClass.id == ClassSignup.class_id)
         .where(or_(ClassSignup.customer_id == customer.id, ClassSignup.phone == customer.phone))
         .order_by(ElderClass.starts_at, ElderClass.id)).all())
+
+
+def when_text(clock: Clock, lesson: ElderClass) -> str:
+    """"11月29日（周日）14:00，60分钟": the way a class is announced."""
+    local = clock.local(lesson.starts_at)
+    return f"{local.month}月{local.day}日（{WEEKDAY_NAMES[local.isoweekday()]}）{local:%H:%M}，{lesson.minutes}分钟"
+
+
+def place_text(session: Session, lesson: ElderClass) -> str:
+    """Where a class is held: the hall with its address, or the community."""
+    if lesson.hall_id is not None:
+        hall = session.get(Hall, lesson.hall_id)
+        return f"{hall.name}（{hall.city}{hall.district}{hall.address}）"
+    return f"{lesson.city}{lesson.community}"
+
+
+def follow_ups(session: Session, signup_ids: list[int]) -> dict[int, list[FollowUpVisit]]:
+    """The follow-up visits of these sign-ups, oldest first."""
+    found: dict[int, list[FollowUpVisit]] = {i: [] for i in signup_ids}
+    if signup_ids:
+        for visit in session.scalars(select(FollowUpVisit).where(FollowUpVisit.signup_id.in_(signup_ids))
+                                     .order_by(FollowUpVisit.at, FollowUpVisit.id)):
+            found[visit.signup_id].append(visit)
+    return found
 
 
 def taken(session: Session, class_id: int) -> int:

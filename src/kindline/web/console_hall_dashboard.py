@@ -4,7 +4,8 @@ for the green channel, handling time against 8 minutes, no-shows, counter
 utilisation, care-station visits, class attendance), the staffing plan
 (counters needed per hour from halls.staffing, next to the counters that
 were open), today's live suggestion with a button to open a closed counter,
-and the hall's classes with their attendance form.
+and the hall's classes, each linked to its page (console_hall_classes),
+where sign-ups, attendance and follow-up visits are kept.
 
 Every chart is charts.bar_chart and every chart has a table with the same
 figures beside it, so nothing depends on reading a picture.
@@ -21,10 +22,10 @@ from fastapi.responses import RedirectResponse
 
 from kindline.core.auth.permissions import HALLS_MANAGE
 from kindline.core.deps import DbSession, get_runtime
-from kindline.core.errors import DomainError, Invalid, not_found
+from kindline.core.errors import DomainError, Invalid
 from kindline.halls import care, kpi, service, staffing
 from kindline.halls.models import Hall
-from kindline.halls.types import CLASS_TOPICS, HANDLING_TARGET_SECONDS, SIGNUP_CHANNELS
+from kindline.halls.types import CLASS_TOPICS, HANDLING_TARGET_SECONDS
 from kindline.web import identity
 from kindline.web.charts import Series, bar_chart
 from kindline.web.console import LOGIN
@@ -124,13 +125,12 @@ def _charts(report: dict, categories: list[dict], hours: dict, plan: dict, elder
 
 
 def _classes(session, clock, hall: Hall, day: date) -> list[dict]:
-    """This hall's classes from the day on, with sign-ups; those begun can take attendance."""
+    """This hall's classes from the day on, with the seats taken; each has its own page."""
     found = [c for c in care.classes(session, city=hall.city, since=_midnight(clock, day)) if c.hall_id == hall.id]
     rows = []
     for lesson in found[:CLASSES_SHOWN]:
-        signups = care.signups(session, lesson.id)
-        rows.append({"lesson": lesson, "topic": CLASS_TOPICS[lesson.topic], "signed": len(signups),
-                     "started": lesson.starts_at <= clock.now(), "signups": signups, "channels": SIGNUP_CHANNELS})
+        rows.append({"lesson": lesson, "topic": CLASS_TOPICS[lesson.topic], "signed": care.taken(session, lesson.id),
+                     "started": lesson.starts_at <= clock.now()})
     return rows
 
 
@@ -162,7 +162,7 @@ def dashboard_page(request: Request, session, staff, hall_id: int, day_text: str
 @router.get("/halls/{hall_id}/dashboard")
 def dashboard(request: Request, session: DbSession, staff: identity.Staff, hall_id: int,
               day: str = Query("", max_length=12), done: str = "", counter: int = 0):
-    notice = {"open": f"{counter}号窗口已开启。", "attendance": "到课情况已登记。"}.get(done)
+    notice = {"open": f"{counter}号窗口已开启。"}.get(done)
     return dashboard_page(request, session, staff, hall_id, day, notice=notice)
 
 
@@ -188,18 +188,3 @@ def open_counter(request: Request, session: DbSession, staff: identity.Staff, ha
         return _refused(request, session, staff, hall_id, day, exc)
     return RedirectResponse(_path(hall.id, the_day, done="open", counter=counter), status_code=303)
 
-
-@router.post("/halls/{hall_id}/classes/{class_id}/attendance")
-def attendance(request: Request, session: DbSession, staff: identity.Staff, hall_id: int, class_id: int,
-               attended: Annotated[list[int] | None, Form()] = None,
-               followup: Annotated[list[int] | None, Form()] = None, day: Annotated[str, Form(max_length=12)] = ""):
-    staff.require(HALLS_MANAGE)
-    clock = get_runtime(request).clock
-    hall, the_day = service.get(session, hall_id), day_of(day, clock.today())
-    try:
-        if care.get_class(session, class_id).hall_id != hall.id:
-            raise not_found("class", "课程", class_id)
-        care.take_attendance(session, clock, staff, class_id, attended or [], followup or [])
-    except DomainError as exc:
-        return _refused(request, session, staff, hall_id, day, exc)
-    return RedirectResponse(_path(hall.id, the_day, done="attendance"), status_code=303)

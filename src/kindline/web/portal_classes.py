@@ -11,7 +11,6 @@ city first, since an elder goes to a class near home; every city is a link away.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Form, Query, Request
@@ -22,7 +21,6 @@ from kindline.core.deps import DbSession, get_runtime
 from kindline.core.errors import DomainError
 from kindline.customers import service as customers
 from kindline.halls import care, service
-from kindline.halls.hours import WEEKDAY_NAMES
 from kindline.halls.models import ElderClass
 from kindline.halls.types import CLASS_TOPICS
 from kindline.web import identity
@@ -63,22 +61,9 @@ def _shown(hall: str, city: str) -> Shown:
     return Shown(int(hall) if hall.isdigit() else None, city == "all")
 
 
-def when_words(clock: Clock, starts_at: datetime, minutes: int) -> str:
-    """"11月29日（周日）14:00，60分钟": the way a class is announced."""
-    local = clock.local(starts_at)
-    return f"{local.month}月{local.day}日（{WEEKDAY_NAMES[local.isoweekday()]}）{local:%H:%M}，{minutes}分钟"
-
-
-def place_words(session, lesson: ElderClass) -> str:
-    if lesson.hall_id is not None:
-        hall = service.get(session, lesson.hall_id)
-        return f"{hall.name}（{hall.city}{hall.district}{hall.address}）"
-    return f"{lesson.city}{lesson.community}"
-
-
 def _view(session, clock: Clock, lesson: ElderClass, mine: set[int]) -> ClassView:
-    return ClassView(lesson, CLASS_TOPICS[lesson.topic], place_words(session, lesson),
-                     when_words(clock, lesson.starts_at, lesson.minutes),
+    return ClassView(lesson, CLASS_TOPICS[lesson.topic], care.place_text(session, lesson),
+                     care.when_text(clock, lesson),
                      max(0, lesson.capacity - care.taken(session, lesson.id)), lesson.id in mine)
 
 
