@@ -17,6 +17,10 @@ the simulator call it:
   is freed again after the decision so the floor stays the same.
 - rebuild: routing.route from plain lists of 5,000 contacts and 1,000 agents
   (what service.dispatch does with the rows it read, per dispatch).
+
+The first two run twice: as above (add, then a full decision: the live
+path), and through Router.free / Router.arrive on a settled engine (one
+decision about the newcomer: the simulator's path).
 """
 
 from __future__ import annotations
@@ -52,53 +56,68 @@ def summary(label: str, samples: list[float]) -> None:
     samples.sort()
     micro = [s * 1e6 for s in samples]
     p99 = micro[min(len(micro) - 1, int(0.99 * len(micro)))]
-    print(f"  {label:<14} n={len(samples):>6}  median {statistics.median(micro):7.1f} µs  "
+    print(f"  {label:<16} n={len(samples):>6}  median {statistics.median(micro):7.1f} µs  "
           f"p99 {p99:7.1f} µs  max {micro[-1]:8.1f} µs")
 
 
-def agent_frees_up(policy, rng, agents: int, waiting: int, decisions: int) -> list[float]:
+def agent_frees_up(policy, rng, agents: int, waiting: int, decisions: int, settled: bool = False) -> list[float]:
     router, now = Router(policy), 0.0
     for cid in range(waiting):  # arrived over the last 10 minutes
         router.add_contact(make_contact(rng, cid, now - 600 * rng.random()), now)
     floor = [make_agent(rng, aid, now) for aid in range(agents)]
+    router.offers(now)  # none (nobody is free): the engine is settled
     next_id, samples, offered = waiting, [], 0
     for _ in range(decisions):
         now += 0.2
         agent = rng.choice(floor)
         freed = ReadyAgent(agent.id, agent.skills, agent.expert, now)
         start = time.perf_counter()
-        router.add_agent(freed)
-        offer = router.next_offer(now)
+        if settled:
+            offer = router.free(freed, now)
+        else:
+            router.add_agent(freed)
+            offer = router.next_offer(now)
         samples.append(time.perf_counter() - start)
         if offer is None:
             router.remove_agent(freed.id)  # nobody they may take: back to work on something else
         else:
             offered += 1
-            router.add_contact(make_contact(rng, next_id, now), now)
+            if settled:
+                router.arrive(make_contact(rng, next_id, now), now)
+            else:
+                router.add_contact(make_contact(rng, next_id, now), now)
             next_id += 1
     print(f"  (agent frees up: {offered} of {decisions} decisions made an offer; "
           f"{router.waiting_count()} waiting at the end)")
     return samples
 
 
-def caller_arrives(policy, rng, agents: int, waiting: int, decisions: int) -> list[float]:
+def caller_arrives(policy, rng, agents: int, waiting: int, decisions: int, settled: bool = False) -> list[float]:
     router, now = Router(policy), 0.0
     floor = [make_agent(rng, aid, now - 300 * rng.random()) for aid in range(agents)]
     for agent in floor[: agents // 2]:
         router.add_agent(agent)
     by_id = {a.id: a for a in floor}
+    router.offers(now)  # none (nobody waits): the engine is settled
     samples = []
     for cid in range(decisions):
         now += 0.2
         start = time.perf_counter()
-        router.add_contact(make_contact(rng, cid, now), now)
-        offer = router.next_offer(now)
+        if settled:
+            offer = router.arrive(make_contact(rng, cid, now), now)
+        else:
+            router.add_contact(make_contact(rng, cid, now), now)
+            offer = router.next_offer(now)
         samples.append(time.perf_counter() - start)
         if offer is None:
             router.remove_contact(cid)
         else:
             agent = by_id[offer.agent_id]
-            router.add_agent(ReadyAgent(agent.id, agent.skills, agent.expert, now))
+            again = ReadyAgent(agent.id, agent.skills, agent.expert, now)
+            if settled:
+                router.free(again, now)
+            else:
+                router.add_agent(again)
     return samples
 
 
@@ -128,6 +147,10 @@ def main() -> None:
                                               args.decisions))
     summary("caller arrives", caller_arrives(policy, random.Random(args.seed), args.agents, args.waiting,
                                              args.decisions))
+    summary("frees (settled)", agent_frees_up(policy, random.Random(args.seed), args.agents, args.waiting,
+                                              args.decisions, settled=True))
+    summary("arrives (settl.)", caller_arrives(policy, random.Random(args.seed), args.agents, args.waiting,
+                                               args.decisions, settled=True))
     summary("rebuild", rebuild(policy, random.Random(args.seed), args.agents, args.waiting, 50))
 
 

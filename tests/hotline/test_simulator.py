@@ -94,3 +94,32 @@ def test_two_priorities_agree_with_ciw():
         ciw_mean, ciw_half = batch_ci(theirs[cls])
         assert abs(our_mean - ciw_mean) <= math.hypot(our_half, ciw_half), (cls, our_mean, ciw_mean)
     assert batch_ci(answered(ours, 1800, "vip"))[0] < batch_ci(answered(ours, 1800, "ordinary"))[0]
+
+
+def test_the_log_tells_every_agents_states_in_order_and_every_callers_story():
+    """The run writes compact records and the events are made at the edge: each
+    agent's states must still chain (every `from` the state before), and each
+    caller's events come in their order, answered at most once, and agree
+    with the per-contact figures."""
+    result = simulator.run(scenarios.load(EXAMPLES / "ordinary_day.yaml"))
+    events = result.events
+    assert [e.id for e in events] == list(range(1, len(events) + 1))
+    assert all(a.at <= b.at for a, b in zip(events, events[1:]))
+    state: dict[int, str] = {}
+    story: dict[int, list[str]] = {}
+    for event in events:
+        if event.event == "AGENTSTATE":
+            assert event.data["from"] == state.get(event.agent_id, "offline"), event
+            state[event.agent_id] = event.data["state"]
+        else:
+            story.setdefault(event.contact_id, []).append(event.event)
+            if event.event == "CONNECT":
+                assert state[event.agent_id] == "on_contact"
+    assert set(state.values()) == {"offline"}  # the day is over
+    for contact_id, (_, waited, _) in enumerate(result.contacts, start=1):
+        told = story[contact_id]
+        assert told[:2] == ["ARRIVE", "ENTERQUEUE"]
+        if waited is None:
+            assert told[2:] == ["ABANDON"]
+        else:
+            assert told[2:] == ["CONNECT", "COMPLETEAGENT", "WRAPUPEND"]

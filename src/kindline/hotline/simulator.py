@@ -8,14 +8,26 @@ Why it is built this way:
   ENTERQUEUE, CONNECT, COMPLETEAGENT, WRAPUPEND, ABANDON, AGENTSTATE) and the
   report is `kpi.from_events` over them, so a simulated service level means
   what the wallboard's means.
-- Virtual time is float seconds from midnight of the scenario's day; events
-  carry datetimes (day + seconds) because the KPI code reads datetimes.
+- Virtual time is float seconds from midnight of the scenario's day. The run
+  appends compact flat records of raw figures (sim_log.py says which: events
+  that always happen together share one); datetimes, whole seconds and data
+  dicts are made at the edge, once, when a report asks for `Result.events`,
+  and the per-contact figures likewise (`Result.contacts`).
 - Everything random comes from random.Random(seed), in two streams: one for
   the callers (arrival times, segment, queue, number, patience, talk time, all
   drawn when they call) and one for the floor (wrap-up, resolution). The same
   scenario and seed give the same day, figure for figure; and two rosters
   with the same seed meet the very same callers, so "40 more seats" is
-  compared on one day, not on two days' luck.
+  compared on one day, not on two days' luck. Where a draw is written out
+  (expovariate, randrange, choices) it is the very draw random's method makes.
+- Why it is fast (several times ciw; bench/README.md): arrivals and ends of
+  contacts, nearly every event, are handled in the loop itself with what they
+  need in locals; the engine is kept settled, so each is one decision about
+  the newcomer (Router.arrive, Router.free), not a look at every heap; the
+  agenda is a heap of plain tuples, with the next arrival waiting beside it;
+  per-contact and per-agent facts are lists indexed by id; and the cycle
+  collector is paused for the run, which makes no reference cycles but
+  allocates tuples by the hundred thousand.
 
 Simplifications, said plainly: agents answer at once when offered (no ringing,
 no missed offers), callers do not ask for callbacks, nobody passes the IVR
@@ -25,263 +37,288 @@ scenario's queue mix).
 
 from __future__ import annotations
 
+import gc
 import heapq
+import itertools
 import math
 import random
+from bisect import bisect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kindline.hotline import eventlog as ev
 from kindline.hotline import kpi
 from kindline.hotline import policy as policies
-from kindline.hotline.routing import ReadyAgent, Router, WaitingContact
+from kindline.hotline.routing import Offer, ReadyAgent, Router, WaitingContact
 from kindline.hotline.scenario import Scenario
+from kindline.hotline.sim_log import ANSWER, CALL, DONE, WRAP, WRAPPED, Event, contacts_of, materialise, origin_of
+
+__all__ = ["Event", "Result", "report", "run"]
 
 # Event kinds of the simulation's agenda, in the order they run at the same instant.
 _SHIFT_END, _END, _WRAPUP_END, _ABANDON, _SHIFT_START, _ARRIVAL, _DEADLINE = range(7)
-
-
-@dataclass(slots=True)
-class Event:
-    """One record of the simulated log: the fields of hl_events that kpi.py reads."""
-
-    id: int
-    at: datetime
-    event: str
-    contact_id: int | None
-    agent_id: int | None
-    queue: str | None
-    data: dict[str, Any]
-
-
-@dataclass(slots=True)
-class _Agent:
-    ready: ReadyAgent
-    off_at: float
-    state: str = "offline"
+ABANDON, AGENTSTATE = ev.ABANDON, ev.AGENTSTATE
+_new = tuple.__new__  # a named tuple made without its generated __new__ (which parses arguments): 4x faster
+_CALLERS = 9 * 10**9  # caller numbers are 1 followed by 10 digits, 1 000000000 to 9 999999999
+_CALLER_BITS = _CALLERS.bit_length()
 
 
 @dataclass
 class Result:
     scenario: Scenario
-    log: list[tuple]  # (seconds, event, contact_id, agent_id, queue, data) in log order
-    # (arrived, waited seconds or None when abandoned, segment) per contact, in arrival order
-    contacts: list[tuple[float, float | None, str]] = field(default_factory=list)
+    log: list[tuple]  # flat records in log order: (seconds, event, contact_id, agent_id, queue, *figures)
     end: float = 0.0
 
     def moment(self, seconds: float) -> datetime:
-        return _origin(self.scenario) + timedelta(seconds=seconds)
+        return origin_of(self.scenario) + timedelta(seconds=seconds)
 
     @cached_property
     def events(self) -> list[Event]:
-        """The log as event records with datetimes, made once when a report asks
-        (the run itself only appends tuples: most of a run's time went there)."""
-        origin = _origin(self.scenario)
-        return [Event(number, origin + timedelta(seconds=at), event, contact_id, agent_id, queue, data)
-                for number, (at, event, contact_id, agent_id, queue, data) in enumerate(self.log, start=1)]
+        """The log as event records with datetimes, made once when a report asks."""
+        return materialise(self.log, origin_of(self.scenario))
 
-
-def _origin(scenario: Scenario) -> datetime:
-    return datetime(scenario.day.year, scenario.day.month, scenario.day.day, tzinfo=ZoneInfo("Asia/Shanghai"))
+    @cached_property
+    def contacts(self) -> list[tuple[float, float | None, str]]:
+        """(arrived, waited seconds or None when never answered, segment) per contact, in arrival order."""
+        return contacts_of(self.log)
 
 
 def run(scenario: Scenario, policy: policies.Policy | None = None,
         progress: Callable[[int], None] | None = None, progress_step: int = 10) -> Result:
     """Play the day to its end (the last arrival served or gone)."""
     policy = policy or policies.load(scenario.policy_file)
-    return _Day(scenario, policy, progress, progress_step).play()
+    collecting = gc.isenabled()
+    gc.disable()  # the run makes no reference cycles, yet the collector kept scanning its new tuples
+    try:
+        return _Day(scenario, policy, progress, progress_step).play()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Day:
+    """The day's state. The handlers run once or more per caller, so they read
+    what they need into locals and make no object per event but the log record."""
+
     def __init__(self, scenario: Scenario, policy: policies.Policy, progress: Callable[[int], None] | None,
                  step: int) -> None:
-        self.s, self.policy, self.progress, self.step = scenario, policy, progress, step
-        self.calls = random.Random(scenario.seed)  # the callers: the same whatever the roster
-        self.rng = random.Random(f"{scenario.seed}/floor")
-        self.talk_of: dict[int, float] = {}
+        s = scenario
+        self.s, self.policy, self.progress, self.step = s, policy, progress, step
+        calls = random.Random(s.seed)  # the callers: the same whatever the roster
+        floor = random.Random(f"{s.seed}/floor")
+        self.draw, self.bits, self.floor_draw = calls.random, calls.getrandbits, floor.random
+        self.calls = calls
         self.router = Router(policy)  # the one engine of the whole day
-        self.origin = _origin(scenario)
         self.events: list[tuple] = []
         self.agenda: list[tuple[float, int, int, Any]] = []
-        self.seq = 0
-        self.agents: dict[int, _Agent] = {}
-        self.waiting: dict[int, WaitingContact] = {}
-        self.contacts: list[tuple[float, float | None, str]] = []
+        self.seq = itertools.count(1)
+        self.arrived_at: list[float] = [0.0]  # by contact id (1..n; 0 unused)
+        self.talk_of: list[float] = [0.0]
         self.deadline_at: float | None = None
-        queues = list(scenario.queue_mix)
-        self.queues, self.weights = queues, [scenario.queue_mix[q] for q in queues]
+        self.interval = self.interval_end = self.rate = 0.0  # the forecast interval arrivals are drawn in
+        queues = list(s.queue_mix)
+        self.queues, self.cum_weights = queues, list(itertools.accumulate(s.queue_mix[q] for q in queues))
         for q in queues + [policy.elder_queue]:
             if q not in policy.queues:
                 raise ValueError(f"queue {q} is not in the routing policy")
+        self.segments = {seg: self.segment(seg) for seg in ("elderly", "vip", "ordinary")}
+        self.wrap_rate = 1 / s.wrapup_seconds if s.wrapup_seconds > 0 else 0.0
+        # A policy without routing timeouts for these queues never needs a wake-up to decide again.
+        self.timeouts = any(len(policy.rule_for(q, seg).targets) > 1 for q in queues + [policy.elder_queue]
+                            for seg in policies.SEGMENTS)
+        # The agents, by id (1..n; 0 unused): their skills, tier and end of shift.
+        self.skills: list[dict[str, int]] = [{}]
+        self.expert: list[bool] = [False]
+        self.off_at: list[float] = [0.0]
+
+    def segment(self, segment: str) -> tuple:
+        """What a caller of the segment brings, worked out once: (segment, queue or None
+        when drawn from the mix, VIP level, 1/patience or None, 1/talk, lognormal mu)."""
+        s = self.s
+        queue = self.policy.elder_queue if segment == "elderly" else self.queues[0] if len(self.queues) == 1 else None
+        patience, mean = s.patience_seconds.get(segment), s.handling_seconds[segment]
+        return (segment, queue, s.vip_level if segment == "vip" else 0, 1 / patience if patience else None,
+                1 / mean, math.log(mean) - s.handling_spread * s.handling_spread / 2)
 
     # -- the agenda ------------------------------------------------------------------------------------
     def at(self, when: float, kind: int, what: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.agenda, (when, kind, self.seq, what))
-
-    def log(self, now: float, event: str, contact_id: int | None = None, agent_id: int | None = None,
-            queue: str | None = None, **data: Any) -> None:
-        self.events.append((now, event, contact_id, agent_id, queue, data))
+        heapq.heappush(self.agenda, (when, kind, next(self.seq), what))
 
     def play(self) -> Result:
+        """The agenda's events in time order. Callers arriving and contacts ending
+        are nearly every event, so they are handled in the loop itself; the rest
+        go to their handlers. The engine keeps itself settled (every decision
+        taken), so an arrival or an agent coming free is one decision about the
+        newcomer; all of them run only if it was not (after a routing timeout)."""
         s = self.s
-        agent_id = 0
         for shift in s.roster:
             for _ in range(shift.count):
-                agent_id += 1
-                self.agents[agent_id] = _Agent(ReadyAgent(agent_id, shift.skills, shift.expert, shift.start), shift.end)
+                agent_id = len(self.skills)
+                self.skills.append(shift.skills)
+                self.expert.append(shift.expert)
+                self.off_at.append(shift.end)
                 self.at(shift.start, _SHIFT_START, agent_id)
                 self.at(shift.end, _SHIFT_END, agent_id)
-        expected = sum(s.arrivals.values()) or 1.0
-        self.at(min(s.arrivals), _ARRIVAL, (min(s.arrivals), 0))
-        shown, arrived = 0, 0
-        handlers = {_ARRIVAL: self.arrival, _ABANDON: self.abandon, _END: self.end, _WRAPUP_END: self.wrapup_end,
-                    _SHIFT_START: self.shift_start, _SHIFT_END: self.shift_end, _DEADLINE: self.deadline}
-        now = 0.0
-        while self.agenda:
-            now, kind, _, what = heapq.heappop(self.agenda)
-            if handlers[kind](now, what):
-                self.dispatch(now)
-            if kind == _ARRIVAL and self.progress and len(self.contacts) > arrived:
-                arrived = len(self.contacts)
-                done = min(99, int(100 * arrived / expected))
-                if done >= shown + self.step:
-                    shown = done - done % self.step
-                    self.progress(shown)
+        self.draw_interval(min(s.arrivals))
+        # the rarer events, each answering the engine's offer for an agent coming free (or None)
+        others = {_SHIFT_END: self.shift_end, _ABANDON: self.abandon, _SHIFT_START: self.shift_start,
+                  _DEADLINE: self.deadline}
+        router, agenda, events, arrived_at, talk_of = self.router, self.agenda, self.events, self.arrived_at, self.talk_of
+        pop, push, log, seq = heapq.heappop, heapq.heappush, math.log, self.seq
+        arrive, free, next_offer, wake_at = router.arrive, router.free, router.next_offer, router.wake_at
+        draw, bits, draw_floor, resolved_share = self.draw, self.bits, self.floor_draw, s.resolved_share
+        segments = self.segments["elderly"], self.segments["vip"], self.segments["ordinary"]
+        elderly_share, vip_share, timeouts = s.elderly_share, s.elderly_share + s.vip_share, self.timeouts
+        exponential, wrap_rate, off_at = s.handling == "exponential", self.wrap_rate, self.off_at
+        skills, expert = self.skills, self.expert
+        ticks = self.ticks()
+        # The next arrival waits beside the agenda rather than in it (one heap push and pop less per
+        # caller), and runs in the agenda's order: after the other kinds of event at the same instant.
+        now, next_at, next_id, inf = 0.0, self.interval, 0, math.inf  # first, a marker: no caller
+        while True:
+            if agenda and ((top := agenda[0])[0] < next_at or top[0] == next_at and top[1] < _ARRIVAL):
+                now, kind, _, what = pop(agenda)
+            elif next_at != inf:
+                now, kind, what = next_at, _ARRIVAL, next_id
+            else:
+                break
+            if kind == _ARRIVAL:
+                offer = None
+                if what:  # a caller (none at the start marker, 0): who, drawn in this order from the
+                    # callers' stream: segment, queue, number, patience, talk
+                    roll = draw()
+                    segment, queue, vip, patience, talk_rate, talk_mu = segments[
+                        0 if roll < elderly_share else 1 if roll < vip_share else 2]
+                    if queue is None:
+                        queue = self.choose_queue()
+                    number = bits(_CALLER_BITS)  # random.randrange(10**9, 10**10), the same draws
+                    while number >= _CALLERS:
+                        number = bits(_CALLER_BITS)
+                    events.append((now, CALL, what, None, queue, 10**9 + number, segment, vip))
+                    arrived_at.append(now)
+                    gives_up = -log(1.0 - draw()) / patience if patience else None
+                    talk_of.append(-log(1.0 - draw()) / talk_rate if exponential
+                                   else self.calls.lognormvariate(talk_mu, s.handling_spread))
+                    if gives_up is not None:
+                        push(agenda, (now + gives_up, _ABANDON, next(seq), what))
+                    offer = arrive(_new(WaitingContact, (what, queue, segment, now, vip, False)), now)
+                    if ticks is not None:
+                        ticks(what)
+                # the next caller: Poisson, the rate piecewise constant per forecast interval
+                rate, next_id = self.rate, len(arrived_at)
+                if not (rate > 0 and (next_at := now - log(1.0 - draw()) / rate) < self.interval_end):
+                    next_at = self.draw_next(self.interval_end)  # memoryless: start afresh at the next interval
+            elif kind == _END or kind == _WRAPUP_END:
+                if kind == _END:
+                    agent_id, contact_id, queue, wait, answered = what
+                    if wrap_rate:
+                        events.append((now, WRAP, contact_id, agent_id, queue, wait, now - answered))
+                        wrap = -log(1.0 - draw_floor()) / wrap_rate if exponential else s.wrapup_seconds
+                        push(agenda, (now + wrap, _WRAPUP_END, next(seq), (agent_id, contact_id, queue, now)))
+                        continue
+                else:
+                    agent_id, contact_id, queue, ended = what
+                # wrap-up over: resolved or not; then the agent is free again, or off shift
+                resolved, off = draw_floor() < resolved_share, now >= off_at[agent_id]
+                state = "offline" if off else "available"
+                if kind == _END:
+                    events.append((now, DONE, contact_id, agent_id, queue, wait, now - answered, resolved, state))
+                else:
+                    events.append((now, WRAPPED, contact_id, agent_id, queue, now - ended, resolved, state))
+                if off:
+                    continue
+                offer = free(_new(ReadyAgent, (agent_id, skills[agent_id], expert[agent_id], now)), now)
+            else:
+                offer = others[kind](now, what)
+            # The decisions: the engine's offer for the newcomer, and more only if it was not settled.
+            if offer is None and not router.settled:
+                offer = next_offer(now)
+            while offer is not None:  # the agent answers at once; the call ends after its talk time
+                contact_id, agent_id, queue = offer[0], offer[1], offer[2]
+                wait = now - arrived_at[contact_id]
+                events.append((now, ANSWER, contact_id, agent_id, queue, wait, offer[3], offer[4], offer[5]))
+                push(agenda, (now + talk_of[contact_id], _END, next(seq), (agent_id, contact_id, queue, wait, now)))
+                offer = None if router.settled else next_offer(now)
+            if timeouts and (due := wake_at()) is not None:
+                self.wake(due, now)
         if self.progress:
             self.progress(100)
-        return Result(s, self.events, self.contacts, now)
+        return Result(s, self.events, now)
+
+    def ticks(self) -> Callable[[int], None] | None:
+        """Reports progress every `step` per cent of the expected callers."""
+        progress, step = self.progress, self.step
+        if progress is None:
+            return None
+        expected = sum(self.s.arrivals.values()) or 1.0
+        shown = 0
+
+        def tick(arrived: int) -> None:
+            nonlocal shown
+            done = min(99, int(100 * arrived / expected))
+            if done >= shown + step:
+                shown = done - done % step
+                progress(shown)
+        return tick
 
     # -- callers ---------------------------------------------------------------------------------------
-    # Each handler answers whether the engine may have a new match (so dispatch runs only then).
-    def arrival(self, now: float, what: tuple[float, int]) -> bool:
-        """A caller arrives; then the next arrival is drawn (Poisson, rate piecewise constant per interval)."""
-        interval, contact_id = what
-        if contact_id:
-            self.enter(now, contact_id)
-        self.draw_next(now, interval)
-        return bool(contact_id)
+    # Each handler answers whether the engine may have a new match (so a decision runs only then).
+    def choose_queue(self) -> str:
+        """random.choices(queues, weights), without remaking the cumulative weights per caller."""
+        cum = self.cum_weights
+        return self.queues[bisect(cum, self.draw() * (cum[-1] + 0.0), 0, len(cum) - 1)]
 
-    def draw_next(self, now: float, interval: float) -> None:
-        s, t = self.s, now
-        while interval in s.arrivals:
-            rate = s.arrivals[interval] / s.interval_seconds
-            end = interval + s.interval_seconds
-            if rate > 0:
-                t += self.calls.expovariate(rate)
-                if t < end:
-                    self.at(t, _ARRIVAL, (interval, len(self.contacts) + 1))
-                    return
-            interval, t = end, end  # memoryless: start afresh at the next interval
+    def draw_interval(self, interval: float) -> None:
+        s = self.s
+        self.interval, self.interval_end = interval, interval + s.interval_seconds
+        self.rate = s.arrivals.get(interval, 0.0) / s.interval_seconds
 
-    def enter(self, now: float, contact_id: int) -> None:
-        s, rng = self.s, self.calls
-        draw = rng.random()
-        segment = "elderly" if draw < s.elderly_share else "vip" if draw < s.elderly_share + s.vip_share else "ordinary"
-        queue = (self.policy.elder_queue if segment == "elderly" else self.queues[0] if len(self.queues) == 1
-                 else rng.choices(self.queues, self.weights)[0])
-        contact = WaitingContact(contact_id, queue, segment, now, s.vip_level if segment == "vip" else 0)
-        caller = f"1{rng.randrange(10**9, 10**10)}"
-        self.log(now, ev.ARRIVE, contact_id, caller=caller, segment=segment, vip_level=contact.vip_level,
-                 elder_rule=segment == "elderly")
-        self.log(now, ev.ENTERQUEUE, contact_id, queue=queue, segment=segment,
-                 via="elder_rule" if segment == "elderly" else "ivr")
-        self.contacts.append((now, None, segment))
-        self.waiting[contact_id] = contact
-        self.router.add_contact(contact, now)
-        patience = s.patience_seconds.get(segment)
-        gives_up = rng.expovariate(1 / patience) if patience else None
-        self.talk_of[contact_id] = self.talk(segment)
-        if gives_up is not None:
-            self.at(now + gives_up, _ABANDON, contact_id)
+    def draw_next(self, t: float) -> float:
+        """When the first arrival from `t`, the start of an interval, on comes (inf: none, past the forecast)."""
+        while t in self.s.arrivals:
+            self.draw_interval(t)
+            if self.rate > 0:
+                t += -math.log(1.0 - self.draw()) / self.rate  # random.expovariate(rate), without the call
+                if t < self.interval_end:
+                    return t
+            t = self.interval_end
+        self.rate = 0.0
+        return math.inf
 
-    def abandon(self, now: float, contact_id: int) -> bool:
-        contact = self.waiting.pop(contact_id, None)
-        if contact is not None and self.router.remove_contact(contact_id):
-            del self.talk_of[contact_id]
-            self.log(now, ev.ABANDON, contact_id, queue=contact.queue, waittime=int(now - contact.enqueued_at))
-        return False
+    def abandon(self, now: float, contact_id: int) -> None:
+        contact = self.router.remove_contact(contact_id)
+        if contact is not None:
+            self.events.append((now, ABANDON, contact_id, None, contact.queue, now - contact.enqueued_at))
 
     # -- agents ----------------------------------------------------------------------------------------
-    def state(self, now: float, agent: _Agent, state: str) -> None:
-        self.events.append((now, ev.AGENTSTATE, None, agent.ready.id, None, {"state": state, "from": agent.state}))
-        agent.state = state
+    def shift_start(self, now: float, agent_id: int) -> Offer | None:
+        self.events.append((now, AGENTSTATE, None, agent_id, None, "available", "offline"))
+        return self.router.free(_new(ReadyAgent, (agent_id, self.skills[agent_id], self.expert[agent_id], now)), now)
 
-    def free(self, now: float, agent: _Agent) -> None:
-        self.state(now, agent, "available")
-        agent.ready = ReadyAgent(agent.ready.id, agent.ready.skills, agent.ready.expert, now)
-        self.router.add_agent(agent.ready)
+    def shift_end(self, now: float, agent_id: int) -> None:
+        """Off shift if available (the engine's agents are the available ones); busy
+        agents finish their contact and wrap-up first."""
+        if self.router.remove_agent(agent_id):
+            self.events.append((now, AGENTSTATE, None, agent_id, None, "offline", "available"))
 
-    def shift_start(self, now: float, agent_id: int) -> bool:
-        self.free(now, self.agents[agent_id])
-        return True
+    # -- decisions -------------------------------------------------------------------------------------
+    def wake(self, due: float, now: float) -> None:
+        """Decide again at `due`, when a routing timeout may open agents to a contact
+        waiting (unless a wake-up is already due before)."""
+        if self.deadline_at is None or due < self.deadline_at or self.deadline_at <= now:
+            self.deadline_at = due
+            self.at(due, _DEADLINE, None)
 
-    def shift_end(self, now: float, agent_id: int) -> bool:
-        agent = self.agents[agent_id]
-        if agent.state == "available":  # busy agents finish their contact and wrap-up first
-            self.router.remove_agent(agent_id)
-            self.state(now, agent, "offline")
-        return False
-
-    def dispatch(self, now: float) -> None:
-        """Every match the engine makes now; then wake again when a routing timeout may open new agents."""
-        router = self.router
-        while router.waiting_count() and router.available_count() and (offer := router.next_offer(now)) is not None:
-            contact = self.waiting.pop(offer.contact_id)
-            agent = self.agents[offer.agent_id]
-            wait = now - contact.enqueued_at
-            self.contacts[offer.contact_id - 1] = (contact.enqueued_at, wait, contact.segment)
-            self.state(now, agent, "on_contact")
-            self.log(now, ev.CONNECT, offer.contact_id, offer.agent_id, offer.queue, holdtime=int(wait), ringtime=0,
-                     priority=offer.priority, rule=offer.rule, stage=offer.stage)
-            self.at(now + self.talk_of.pop(offer.contact_id), _END, (offer.agent_id, offer.contact_id, offer.queue, wait, now))
-        if router.waiting_count() and router.available_count():
-            due = router.next_deadline()
-            if due is not None and (self.deadline_at is None or due < self.deadline_at or self.deadline_at <= now):
-                self.deadline_at = due
-                self.at(due, _DEADLINE, None)
-
-    def deadline(self, now: float, _: None) -> bool:
+    def deadline(self, now: float, _: None) -> None:
         self.deadline_at = None
-        return True
-
-    def talk(self, segment: str) -> float:
-        mean = self.s.handling_seconds[segment]
-        if self.s.handling == "exponential":
-            return self.calls.expovariate(1 / mean)
-        sigma = self.s.handling_spread
-        return self.calls.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
-
-    def end(self, now: float, what: tuple[int, int, str, float, float]) -> bool:
-        agent_id, contact_id, queue, wait, answered = what
-        agent = self.agents[agent_id]
-        self.log(now, ev.COMPLETEAGENT, contact_id, agent_id, queue, holdtime=int(wait), calltime=int(now - answered))
-        mean = self.s.wrapup_seconds
-        if mean <= 0:
-            return self.wrapup_end(now, (agent_id, contact_id, queue, now))
-        self.state(now, agent, "wrapup")
-        wrap = self.rng.expovariate(1 / mean) if self.s.handling == "exponential" else mean
-        self.at(now + wrap, _WRAPUP_END, (agent_id, contact_id, queue, now))
-        return False
-
-    def wrapup_end(self, now: float, what: tuple[int, int, str, float]) -> bool:
-        agent_id, contact_id, queue, ended = what
-        agent = self.agents[agent_id]
-        self.log(now, ev.WRAPUPEND, contact_id, agent_id, queue, wrapuptime=int(now - ended),
-                 resolved=self.rng.random() < self.s.resolved_share, auto=True)
-        if now >= agent.off_at:
-            self.state(now, agent, "offline")
-            return False
-        self.free(now, agent)
-        return True
+        self.router.advance(now)  # contacts move on to their next targets; the loop decides
 
 
 def report(result: Result) -> dict[str, Any]:
     """The KPI report of the whole day: kpi.from_events over the simulated log."""
-    origin = _origin(result.scenario)
+    origin = origin_of(result.scenario)
     end = origin + timedelta(days=1)
     return kpi.from_events(result.events, max(end, result.moment(result.end)), origin, end)
