@@ -70,7 +70,7 @@ def _instrument() -> Stopwatch:
     watch.wrap(service, "commit", "commit (all)")
     watch.wrap(commit, "append_frame", "  records insert")
     watch.wrap(commit.postings, "post_many", "  balances + ledger")
-    watch.wrap(commit.reminders, "usage_moved", "  usage reminders")
+    watch.wrap(commit.reminders, "usage_moved_many", "  usage reminders")
     watch.wrap(arrears, "balance_moved", "  balance/arrears steps")
     return watch
 

@@ -2,9 +2,12 @@
 round trips.
 
 The ORM is right for business transactions; rating a million records needs
-the driver's fastest path instead: COPY on PostgreSQL, the driver's own
-executemany on SQLite (SQLAlchemy's executemany spends more time processing
-parameters than SQLite spends writing them). Long lists of keys go to the
+the driver's fastest path instead: on PostgreSQL, COPY for appends and one
+statement over `unnest` of one array per column for inserts-if-missing and
+updates (a temporary table per call cost a CREATE, a COPY and a DROP, each a
+round trip and catalog churn, for what one statement does); on SQLite, the
+driver's own executemany (SQLAlchemy's executemany spends more time
+processing parameters than SQLite spends writing them). Long lists of keys go to the
 database as one parameter (a JSON text read by json_each on SQLite, an array
 on PostgreSQL) instead of thousands of IN lists.
 """
@@ -48,8 +51,8 @@ def insert_missing_frame(session: Session, table: Table, frame: pl.DataFrame, ke
     names = _names(frame.columns)
     conflict = f"ON CONFLICT ({_names(key)}) DO NOTHING"
     if _is_postgres(session):
-        with _staged(session, table, frame) as staged:
-            _raw(session).execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {staged} {conflict}')
+        rows, params = _arrays(table, frame)
+        _raw(session).execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {rows} {conflict}', params)
         return
     _raw(session).executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({_marks(frame)}) {conflict}',
                               _sqlite_rows(frame))
@@ -61,10 +64,10 @@ def update_frame(session: Session, table: Table, frame: pl.DataFrame, key: Seque
         return
     values = [name for name in frame.columns if name not in key]
     if _is_postgres(session):
-        with _staged(session, table, frame) as staged:
-            setters = ", ".join(f'"{name}" = s."{name}"' for name in values)
-            match = " AND ".join(f't."{name}" = s."{name}"' for name in key)
-            _raw(session).execute(f'UPDATE "{table.name}" AS t SET {setters} FROM {staged} AS s WHERE {match}')
+        rows, params = _arrays(table, frame)
+        setters = ", ".join(f'"{name}" = s."{name}"' for name in values)
+        match = " AND ".join(f't."{name}" = s."{name}"' for name in key)
+        _raw(session).execute(f'UPDATE "{table.name}" AS t SET {setters} FROM {rows} WHERE {match}', params)
         return
     setters = ", ".join(f'"{name}" = ?' for name in values)
     match = " AND ".join(f'"{name}" = ?' for name in key)
@@ -135,20 +138,10 @@ def _copy(session: Session, table_name: str, frame: pl.DataFrame) -> None:
         copy.write(text)
 
 
-class _staged:
-    """A temporary copy of a frame on PostgreSQL (columns typed as `table`'s),
-    dropped on exit: the source of one set-based INSERT or UPDATE."""
-
-    def __init__(self, session: Session, table: Table, frame: pl.DataFrame) -> None:
-        self.session, self.table, self.frame = session, table, frame
-        self.name = f"staged_{uuid.uuid4().hex[:12]}"
-
-    def __enter__(self) -> str:
-        raw = _raw(self.session)
-        raw.execute(f'CREATE TEMPORARY TABLE {self.name} ON COMMIT DROP AS '
-                    f'SELECT {_names(self.frame.columns)} FROM "{self.table.name}" WITH NO DATA')
-        _copy(self.session, self.name, self.frame)
-        return self.name
-
-    def __exit__(self, *_exc) -> None:
-        _raw(self.session).execute(f"DROP TABLE IF EXISTS {self.name}")
+def _arrays(table: Table, frame: pl.DataFrame) -> tuple[str, list[list]]:
+    """A frame as a PostgreSQL row source, `unnest(%s::type[], ...) AS s(...)`
+    typed as `table`'s columns, and its parameters: one array per column.
+    Datetime columns must be UTC."""
+    dialect = postgresql.dialect()
+    casts = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in frame.columns)
+    return f"unnest({casts}) AS s({_names(frame.columns)})", [frame[name].to_list() for name in frame.columns]

@@ -76,7 +76,7 @@ class Line(Base):
     number: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(12), default="active")  # active, suspended, cancelled
     suspend_reason: Mapped[str | None] = mapped_column(String(12))  # arrears, request
-    primary_line_id: Mapped[int | None] = mapped_column(ForeignKey("lines.id"))
+    primary_line_id: Mapped[int | None] = mapped_column(ForeignKey("lines.id"), index=True)  # a pool's secondary cards
     service_address: Mapped[str | None] = mapped_column(String(200))
     stb_serial: Mapped[str | None] = mapped_column(String(40))
     tv_authorization: Mapped[str | None] = mapped_column(String(12))  # authorized, cancelled
@@ -113,7 +113,7 @@ class FamilyNumber(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
-    number: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(20), index=True)  # who lists a number (free both ways)
     relation: Mapped[str] = mapped_column(String(20))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kindline.core import cycles, outbox, sms
+from kindline.core.bulk import in_values
 from kindline.core.clock import Clock
 from kindline.customers.models import Customer, Line
 from kindline.reminders import rules
@@ -130,3 +131,76 @@ def for_line(session: Session, line: Line, customer_id: int | None = None):
     if customer_id is not None:
         stmt = stmt.where(Notification.customer_id == customer_id)
     return stmt
+
+
+class UsageMove(NamedTuple):
+    """One pool counter's move in a rating batch (see usage_moved)."""
+
+    line_id: int
+    resource: str
+    cycle: str
+    used_before: int
+    used_after: int
+    allowance: int
+
+
+def usage_moved_many(session: Session, clock: Clock, moves: Iterable[UsageMove]) -> int:
+    """`usage_moved` for every counter a batch moved, in a few statements
+    instead of an ORM object, a SAVEPOINT and look-ups per reminder (a
+    million-record batch crosses thousands of thresholds). Same texts, same
+    once-per-threshold-per-line-per-cycle rule, same quiet hours, same order.
+    Should a rival claim one of these reminders meanwhile (the unique key
+    says so), the batch is redone one by one, where `notify` settles each.
+    Answers how many reminders were queued."""
+    wanted = [(move, kind) for move in moves
+              for kind in usage_crossed(move.used_before, move.used_after, move.allowance)]
+    if not wanted:
+        return 0
+    config, now = rules.current(), clock.now()
+    send_at = next_allowed(clock, now)
+    line_ids = sorted({move.line_id for move, _kind in wanted})
+    holders = {line_id: (customer_id, recipient) for line_id, customer_id, recipient in session.execute(
+        select(Line.id, Line.customer_id, case((Line.kind == "mobile", Line.number), else_=Customer.phone))
+        .join(Customer, Customer.id == Line.customer_id).where(in_values(session, Line.id, line_ids)))}  # as recipient_of
+    latest: dict[tuple, tuple[int, datetime | None]] = {}
+    for line_id, kind, key, cycle, seq, rearmed_at in session.execute(
+            select(Notification.line_id, Notification.kind, Notification.param_key, Notification.cycle,
+                   Notification.seq, Notification.rearmed_at)
+            .where(in_values(session, Notification.line_id, line_ids), Notification.kind.in_(list(config.usage_percents)),
+                   Notification.cycle.in_({move.cycle for move, _kind in wanted}))):
+        if (line_id, kind, key, cycle) not in latest or seq > latest[line_id, kind, key, cycle][0]:
+            latest[line_id, kind, key, cycle] = (seq, rearmed_at)
+    notes = []
+    for move, kind in wanted:
+        params = {"resource": move.resource}
+        rules.check(kind, params)
+        cycles.parse(move.cycle)
+        claim = (move.line_id, kind, rules.param_key(kind, params), move.cycle)
+        previous = latest.get(claim)
+        if previous is not None and previous[1] is None:
+            continue  # already sent this cycle
+        latest[claim] = (previous[0] + 1 if previous else 0, None)
+        notes.append({"line_id": move.line_id, "customer_id": holders[move.line_id][0], "kind": kind, "params": params,
+                      "param_key": claim[2], "cycle": move.cycle, "seq": latest[claim][0],
+                      "recipient": holders[move.line_id][1], "text": rules.render(kind, params, config, clock.tz),
+                      "created_at": now, "send_at": send_at})
+    if not notes:
+        return 0
+    session.flush()
+    try:
+        with session.begin_nested():
+            _insert_notes(session, now, send_at, notes)
+    except IntegrityError:  # a rival won a claim: settle each reminder as notify does
+        return sum(notify(session, clock, session.get(Line, move.line_id), kind, cycle=move.cycle,
+                          params={"resource": move.resource}) is not None for move, kind in wanted)
+    return len(notes)
+
+
+def _insert_notes(session: Session, now: datetime, send_at: datetime, notes: list[dict]) -> None:
+    """The notifications and their SMS in the outbox, as `notify` writes them."""
+    messages = [{"topic": sms.TOPIC, "payload": {"to": note["recipient"], "text": note["text"], "from": sms.SENDER},
+                 "created_at": now, "available_at": max(now, send_at), "attempts": 0} for note in notes]
+    outbox_ids = session.scalars(insert(outbox.OutboxMessage).returning(
+        outbox.OutboxMessage.id, sort_by_parameter_order=True), messages).all()
+    session.execute(insert(Notification), [{**note, "outbox_id": outbox_id}
+                                           for note, outbox_id in zip(notes, outbox_ids, strict=True)])

@@ -23,8 +23,11 @@ GROUP = ["pool_line_id", "cycle", "kind"]
 
 
 def _line_frame(ctx: RatingContext) -> pl.DataFrame:
-    """One row per line and kind: ids, rounding unit and overage price. Built a
-    column at a time: a million lines are three million rows."""
+    """One row per line and kind: ids, rounding unit and overage price. A
+    loaded context has it as two frames (lines, and terms per plan); one made
+    by hand is turned into columns here."""
+    if ctx.loaded:
+        return ctx.frames["lines"].join(ctx.frames["plans"], on="plan").select(*LINE_SCHEMA)
     terms = list(ctx.lines.values())
     frames = []
     for kind in USAGE_KINDS:
@@ -42,13 +45,15 @@ LINE_SCHEMA = {"msisdn": pl.Utf8, "kind": pl.Utf8, "line_id": pl.Int64, "pool_li
 
 
 def _family_frame(ctx: RatingContext) -> pl.DataFrame:
+    if ctx.loaded:
+        return ctx.frames["family"]
     rows = [(terms.line_id, peer) for terms in ctx.lines.values() for peer in terms.family]
     return pl.DataFrame(rows, orient="row", schema={"line_id": pl.Int64, "peer": pl.Utf8}).unique()
 
 
 def pool_frame(ctx: RatingContext) -> pl.DataFrame:
     """Each locked counter with its allowance and pack terms, as the batch
-    found them (commit.py reads it too, so it is built once per context)."""
+    found them (commit.py reads it too; `context.load` makes it directly)."""
     cached = ctx.frames.get("pools")
     if cached is not None:
         return cached

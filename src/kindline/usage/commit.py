@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from kindline.billing import postings
 from kindline.core.bulk import append_frame, update_frame
-from kindline.customers import lines
 from kindline.reminders import rules as reminder_rules
 from kindline.reminders import service as reminders
 from kindline.usage.columnar import GROUP, pool_frame
@@ -38,7 +37,7 @@ def commit(session: Session, ctx: RatingContext, rated: pl.DataFrame, batch: str
 
 def _move_counters(session: Session, ctx: RatingContext, rated: pl.DataFrame) -> None:
     """Each moved counter gets its new position in one bulk update; the usage
-    reminders run only for the counters whose move crosses a threshold."""
+    reminders of all counters whose move crosses a threshold go out in bulk."""
     moved = (rated.group_by(GROUP).agg(pl.col("allowance_used").sum(), pl.col("overage_quantity").sum(),
                                        pl.col("upgrade_packs").sum())
              .join(pool_frame(ctx), on=GROUP, how="left")
@@ -54,8 +53,7 @@ def _move_counters(session: Session, ctx: RatingContext, rated: pl.DataFrame) ->
     lowest = min(reminder_rules.current().usage_percents.values(), default=0)
     candidates = moved.filter((pl.col("after") > pl.col("before")) & (pl.col("allowance") > 0)
                               & (pl.col("after") * 100 >= lowest * pl.col("allowance")))
-    for pool_line_id, cycle, kind, before, after, allowance in candidates.select(
-            *GROUP, "before", "after", "allowance").sort(GROUP).iter_rows():
-        if reminders.usage_may_cross(before, after, allowance):
-            reminders.usage_moved(session, ctx.clock, lines.get(session, pool_line_id), kind, cycle, before, after,
-                                  allowance)
+    reminders.usage_moved_many(session, ctx.clock, [
+        reminders.UsageMove(pool_line_id, kind, cycle, before, after, allowance)
+        for pool_line_id, cycle, kind, before, after, allowance
+        in candidates.select(*GROUP, "before", "after", "allowance").sort(GROUP).iter_rows()])

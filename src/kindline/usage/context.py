@@ -5,24 +5,31 @@ and hand their results to the same commit step, so the rules live in the
 context (allowances, rounding, prices, family numbers) and in the two small
 rating functions, never in the database round trips.
 
-Loading locks what the batch will change, in one fixed order (counters, then
-accounts), so two raters of overlapping lines wait for each other instead of
-losing an update; on SQLite the whole transaction is already exclusive.
+The context is a handful of Polars frames filled straight from a few Core
+SELECTs: a million-record batch touches a hundred thousand lines, and a
+Python object per line, product and counter cost more than the queries.
+The record-by-record path reads small per-key views built from the same
+frames on first use (a chunk there holds a thousand records, not a million).
+
+Loading locks what the batch will change, in one fixed order (accounts, then
+counters in key order), so two raters of overlapping lines wait for each
+other instead of losing an update; on SQLite the whole transaction is
+already exclusive.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import lru_cache
+from datetime import datetime, timezone
+from functools import cached_property, lru_cache
 
 import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kindline.billing import postings
-from kindline.catalog.models import BASE_KINDS, ProductVersion
+from kindline.catalog.models import BASE_KINDS, Product, ProductVersion
 from kindline.core import cycles
 from kindline.core.bulk import in_values, insert_missing_frame
 from kindline.core.clock import Clock
@@ -30,6 +37,16 @@ from kindline.customers.models import FamilyNumber, Line, LineProduct
 from kindline.usage.models import USAGE_KINDS, UsageCounter
 
 DEFAULT_ROUNDING = {"voice": 60, "sms": 1, "data": 1024}
+NO_PLAN = ""  # the plan key of a pool without an active base plan: default rounding, no overage price
+
+LINES_SCHEMA = {"msisdn": pl.Utf8, "line_id": pl.Int64, "customer_id": pl.Int64, "pool_line_id": pl.Int64,
+                "account_id": pl.Int64, "plan": pl.Utf8}
+PLANS_SCHEMA = {"plan": pl.Utf8, "kind": pl.Utf8, "unit": pl.Int64, "price": pl.Int64, "per": pl.Int64}
+FAMILY_SCHEMA = {"line_id": pl.Int64, "peer": pl.Utf8}
+POOLS_SCHEMA = {"pool_line_id": pl.Int64, "cycle": pl.Utf8, "kind": pl.Utf8, "allowance": pl.Int64,
+                "used0": pl.Int64, "over0": pl.Int64, "k0": pl.Int64, "size": pl.Int64, "pack_fen": pl.Int64,
+                "limit": pl.Int64}
+GROUP = ["pool_line_id", "cycle", "kind"]
 
 
 def canonical_number(text: str | None) -> str:
@@ -91,14 +108,64 @@ class CounterState:
 
 @dataclass
 class RatingContext:
+    """Two views of one batch's terms. `frames` (LOADED_FRAMES) is what `load`
+    fills and what the column-wise path reads; `lines`, `pools` and `counters`
+    are per-key objects for the record-by-record loop, built from the frames
+    on first use. A context made by hand (the property test) fills the
+    per-key views instead, and columnar.py builds its frames from them."""
+
     clock: Clock
     now: datetime
-    lines: dict[str, LineTerms] = field(default_factory=dict)  # by msisdn
-    pools: dict[int, PoolTerms] = field(default_factory=dict)
-    counters: dict[tuple[int, str, str], CounterState] = field(default_factory=dict)
     balances: dict[int, int] = field(default_factory=dict)  # account id -> balance before the batch
     credits: dict[int, int] = field(default_factory=dict)  # account id -> credit line
-    frames: dict[str, object] = field(default_factory=dict, repr=False)  # column-wise views, built once (columnar.py)
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def loaded(self) -> bool:
+        return "lines" in self.frames
+
+    @property
+    def numbers(self) -> list[str]:
+        """The batch's known numbers."""
+        return self.frames["lines"]["msisdn"].to_list() if self.loaded else list(self.lines)
+
+    @cached_property
+    def lines(self) -> dict[str, LineTerms]:  # by msisdn
+        if not self.loaded:
+            return {}
+        family: dict[int, set[str]] = {}
+        for line_id, peer in self.frames["family"].iter_rows():
+            family.setdefault(line_id, set()).add(peer)
+        plans: dict[str, tuple[dict, dict]] = {}
+        for plan, kind, unit, price, per in self.frames["plans"].iter_rows():
+            rounding, overage = plans.setdefault(plan, ({}, {}))
+            rounding[kind], overage[kind] = unit, (price, per)
+        return {msisdn: LineTerms(line_id=line_id, customer_id=customer_id, pool_line_id=pool_line_id,
+                                  account_id=account_id, rounding=plans[plan][0], overage=plans[plan][1],
+                                  family=frozenset(family.get(line_id, ())))
+                for msisdn, line_id, customer_id, pool_line_id, account_id, plan
+                in self.frames["lines"].select(*LINES_SCHEMA).iter_rows()}
+
+    @cached_property
+    def pools(self) -> dict[int, PoolTerms]:
+        pools: dict[int, PoolTerms] = {}
+        if not self.loaded:
+            return pools
+        for pool_id, cycle, kind, allowance, size, pack_fen, limit in self.frames["pools"].select(
+                *GROUP, "allowance", "size", "pack_fen", "limit").iter_rows():
+            terms = pools.setdefault(pool_id, PoolTerms(pool_id, {}, None))
+            terms.allowance.setdefault(cycle, {})[kind] = allowance
+            if kind == "data" and (size or pack_fen or limit):
+                terms.upgrade = Upgrade(size=size, price_fen=pack_fen, limit=limit)
+        return pools
+
+    @cached_property
+    def counters(self) -> dict[tuple[int, str, str], CounterState]:
+        if not self.loaded:
+            return {}
+        return {(pool_id, cycle, kind): CounterState(used=used, over=over, upgrades=upgrades, exists=True)
+                for pool_id, cycle, kind, used, over, upgrades
+                in self.frames["pools"].select(*GROUP, "used0", "over0", "k0").iter_rows()}
 
     def counter(self, pool_line_id: int, cycle: str, kind: str) -> CounterState:
         key = (pool_line_id, cycle, kind)
@@ -111,6 +178,10 @@ class RatingContext:
         return self.pools[pool_line_id].allowance.get(cycle, {}).get(kind, 0)
 
 
+def _frame(session: Session, statement, schema: dict) -> pl.DataFrame:
+    return pl.DataFrame(session.execute(statement).all(), schema=schema, orient="row")
+
+
 @lru_cache(maxsize=64)
 def _bounds(clock: Clock, cycle: str) -> tuple[datetime, datetime]:
     """A cycle's bounds, computed once per cycle instead of once per product
@@ -118,130 +189,163 @@ def _bounds(clock: Clock, cycle: str) -> tuple[datetime, datetime]:
     return cycles.bounds(clock, cycle)
 
 
-def _valid_in(product: LineProduct, version: ProductVersion, clock: Clock, cycle: str) -> bool:
-    """Monthly products give their allowance every cycle they are held in; a
-    one-off pack (当月包) only in the cycle it was bought."""
-    start, end = _bounds(clock, cycle)
-    if product.started_at >= end or (product.ended_at is not None and product.ended_at < start):
-        return False
-    return version.charge == "monthly" or cycles.cycle_of(clock, product.started_at) == cycle
+def _versions(session: Session) -> tuple[pl.DataFrame, dict[int, dict]]:
+    """Every catalog version (a few hundred rows) as a frame of what rating
+    reads from it, and each version's terms for the plan rules."""
+    rows, terms = [], {}
+    for version_id, kind, charge, price, voice, sms, data, version_terms in session.execute(
+            select(ProductVersion.id, Product.kind, ProductVersion.charge, ProductVersion.price_fen,
+                   ProductVersion.voice_seconds, ProductVersion.sms_messages, ProductVersion.data_bytes,
+                   ProductVersion.terms).join(Product, Product.id == ProductVersion.product_id)):
+        upgrade = (version_terms or {}).get("auto_upgrade") or {}
+        rows.append((version_id, kind, charge, price, voice, sms, data, int(upgrade.get("data", 0)),
+                     int(upgrade.get("max_per_cycle", 0))))
+        terms[version_id] = version_terms or {}
+    frame = pl.DataFrame(rows, orient="row", schema={
+        "product_version_id": pl.Int64, "product_kind": pl.Utf8, "charge": pl.Utf8, "price_fen": pl.Int64,
+        "voice": pl.Int64, "sms": pl.Int64, "data": pl.Int64, "pack_size": pl.Int64, "pack_limit": pl.Int64})
+    return frame, terms
 
 
-def _pool_terms(clock: Clock, pool_line_id: int, held: list[tuple[LineProduct, ProductVersion, str]],
-                needed_cycles: Iterable[str]) -> PoolTerms:
-    allowance: dict[str, dict[str, int]] = {}
-    for cycle in needed_cycles:
-        totals = dict.fromkeys(USAGE_KINDS, 0)
-        for product, version, _kind in held:
-            if _valid_in(product, version, clock, cycle):
-                totals["voice"] += version.voice_seconds
-                totals["sms"] += version.sms_messages
-                totals["data"] += version.data_bytes
-        allowance[cycle] = totals
-    upgrade = None
-    for product, version, kind in held:
-        if kind == "auto_upgrade" and product.status == "active":
-            terms = version.terms.get("auto_upgrade") or {}
-            upgrade = Upgrade(size=int(terms.get("data", 0)), price_fen=version.price_fen,
-                              limit=int(terms.get("max_per_cycle", 0)))
-    return PoolTerms(pool_line_id=pool_line_id, allowance=allowance, upgrade=upgrade)
+def _held(session: Session, clock: Clock, member_pool: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
+    """The products held by the pools' member lines (member_pool: line_id ->
+    pool_line_id), with their pinned version's figures, in purchase order."""
+    held = _frame(session, select(LineProduct.id, LineProduct.line_id, LineProduct.status, LineProduct.started_at,
+                                  LineProduct.ended_at, LineProduct.product_version_id)
+                  .where(in_values(session, LineProduct.line_id, member_pool["line_id"].to_list())),
+                  {"id": pl.Int64, "line_id": pl.Int64, "status": pl.Utf8, "started_at": pl.Datetime("us", "UTC"),
+                   "ended_at": pl.Datetime("us", "UTC"), "product_version_id": pl.Int64})
+    return (held.join(member_pool, on="line_id").join(versions, on="product_version_id").sort("id")
+            .with_columns(started_cycle=pl.col("started_at").dt.convert_time_zone(str(clock.tz)).dt.strftime("%Y-%m")))
 
 
-def _plan_terms(held: list[tuple[LineProduct, ProductVersion, str]]) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
-    rounding, overage = dict(DEFAULT_ROUNDING), {}
-    for product, version, kind in held:
-        if kind in BASE_KINDS and product.status == "active":
-            rounding.update({k: int(v) for k, v in (version.terms.get("rounding") or {}).items()})
-            overage = {k: (int(v["price_fen"]), int(v["per"])) for k, v in (version.terms.get("overage") or {}).items()}
-    return rounding, overage
+def _allowances(clock: Clock, held: pl.DataFrame, needed_cycles: Iterable[str]) -> pl.DataFrame:
+    """(pool_line_id, cycle, kind, allowance). Monthly products give their
+    allowance every cycle they are held in; a one-off pack (当月包) only in
+    the cycle it was bought."""
+    parts = []
+    for cycle in sorted(needed_cycles):
+        start, end = (pl.lit(bound.astimezone(timezone.utc), dtype=pl.Datetime("us", "UTC"))
+                      for bound in _bounds(clock, cycle))
+        valid = ((pl.col("started_at") < end) & (pl.col("ended_at").is_null() | (pl.col("ended_at") >= start))
+                 & ((pl.col("charge") == "monthly") | (pl.col("started_cycle") == cycle)))
+        parts.append(held.filter(valid).group_by("pool_line_id").agg(pl.col(list(USAGE_KINDS)).sum())
+                     .with_columns(cycle=pl.lit(cycle)))
+    totals = pl.concat(parts) if parts else pl.DataFrame(schema={"pool_line_id": pl.Int64, "cycle": pl.Utf8})
+    return totals.unpivot(index=["pool_line_id", "cycle"], on=list(USAGE_KINDS), variable_name="kind",
+                          value_name="allowance").cast({"allowance": pl.Int64})
 
 
-def _held_products(session: Session, line_ids) -> dict[int, list[tuple]]:
-    """line id -> [(held product row, pinned version, product kind)]."""
-    from kindline.catalog.models import Product
+def _upgrades(held: pl.DataFrame) -> pl.DataFrame:
+    """(pool_line_id, size, pack_fen, limit) of pools with the auto-upgrade
+    pack on (the latest bought, if ever more than one)."""
+    return (held.filter((pl.col("product_kind") == "auto_upgrade") & (pl.col("status") == "active"))
+            .group_by("pool_line_id").agg(size=pl.col("pack_size").last(), pack_fen=pl.col("price_fen").last(),
+                                          limit=pl.col("pack_limit").last()))
 
-    versions = {version.id: (version, kind) for version, kind in session.execute(
-        select(ProductVersion, Product.kind).join(Product, Product.id == ProductVersion.product_id))}
-    held: dict[int, list] = {}
-    for product in session.execute(select(LineProduct.line_id, LineProduct.status, LineProduct.started_at,
-                                          LineProduct.ended_at, LineProduct.product_version_id)
-                                   .where(in_values(session, LineProduct.line_id, line_ids))):
-        held.setdefault(product.line_id, []).append((product, *versions[product.product_version_id]))
-    return held
+
+def _plans(held: pl.DataFrame, terms: dict[int, dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each pool's plan key (its primary's active base products, in purchase
+    order), and per key and kind the rounding unit and overage price: a
+    handful of distinct keys for any batch, so the rules run once per key."""
+    keyed = (held.filter((pl.col("line_id") == pl.col("pool_line_id")) & pl.col("product_kind").is_in(BASE_KINDS)
+                         & (pl.col("status") == "active"))
+             .group_by("pool_line_id").agg(plan=pl.col("product_version_id").cast(pl.Utf8).str.join(",")))
+    rows = []
+    for key in [NO_PLAN, *keyed["plan"].unique().to_list()]:
+        rounding, overage = dict(DEFAULT_ROUNDING), {}
+        for version_id in filter(None, key.split(",")):
+            version_terms = terms[int(version_id)]
+            rounding.update({k: int(v) for k, v in (version_terms.get("rounding") or {}).items()})
+            overage = {k: (int(v["price_fen"]), int(v["per"])) for k, v in (version_terms.get("overage") or {}).items()}
+        rows.extend((key, kind, rounding.get(kind, 1), *overage.get(kind, (0, 1))) for kind in USAGE_KINDS)
+    return keyed, pl.DataFrame(rows, orient="row", schema=PLANS_SCHEMA)
 
 
 def pool_terms_for(session: Session, clock: Clock, pool_line_id: int, needed_cycles: set[str]) -> PoolTerms:
     """One pool's allowances and pack terms, without locking (for reading)."""
     members = [pool_line_id, *session.scalars(select(Line.id).where(Line.primary_line_id == pool_line_id,
                                                                     Line.status != "cancelled"))]
-    held = _held_products(session, members)
-    return _pool_terms(clock, pool_line_id, [item for line_id in members for item in held.get(line_id, ())],
-                       needed_cycles)
+    member_pool = pl.DataFrame({"line_id": members, "pool_line_id": [pool_line_id] * len(members)},
+                               schema={"line_id": pl.Int64, "pool_line_id": pl.Int64})
+    held = _held(session, clock, member_pool, _versions(session)[0])
+    allowance = {cycle: dict.fromkeys(USAGE_KINDS, 0) for cycle in needed_cycles}
+    for _pool, cycle, kind, units in _allowances(clock, held, needed_cycles).iter_rows():
+        allowance[cycle][kind] = units
+    upgrade = None
+    for _pool, size, price_fen, limit in _upgrades(held).iter_rows():
+        upgrade = Upgrade(size=size, price_fen=price_fen, limit=limit)
+    return PoolTerms(pool_line_id=pool_line_id, allowance=allowance, upgrade=upgrade)
 
 
 def load(session: Session, clock: Clock, numbers: set[str], needed_cycles: set[str]) -> RatingContext:
     """Everything the batch's lines need, with their counters and accounts locked."""
     ctx = RatingContext(clock=clock, now=clock.now())
-    found = list(session.execute(
-        select(Line.id, Line.number, Line.customer_id, Line.primary_line_id)
-        .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers))))
-    if not found:
+    ids = {"line_id": pl.Int64, "primary_line_id": pl.Int64}
+    found = _frame(session, select(Line.id, Line.number, Line.customer_id, Line.primary_line_id)
+                   .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers)),
+                   {"line_id": pl.Int64, "msisdn": pl.Utf8, "customer_id": pl.Int64, "primary_line_id": pl.Int64})
+    if found.is_empty():
         return ctx
-    pool_of = {line_id: primary or line_id for line_id, _n, _c, primary in found}
-    pool_ids = set(pool_of.values())
-    members = list(session.execute(
-        select(Line.id, Line.primary_line_id)
-        .where(Line.status != "cancelled", in_values(session, Line.id, pool_ids)
-               | in_values(session, Line.primary_line_id, pool_ids))))
-    member_pool = {line_id: primary or line_id for line_id, primary in members}
-    member_pool.update(pool_of)
-    held_by_line = _held_products(session, member_pool)
-    pooled: dict[int, list] = {pool_id: [] for pool_id in pool_ids}
-    for line_id, pool_id in member_pool.items():
-        pooled[pool_id].extend(held_by_line.get(line_id, ()))
-    for pool_id, held in pooled.items():
-        ctx.pools[pool_id] = _pool_terms(clock, pool_id, held, needed_cycles)
+    found = found.with_columns(pool_line_id=pl.coalesce("primary_line_id", "line_id"))
+    pool_ids = found["pool_line_id"].unique().sort().to_list()
+    live = Line.status != "cancelled"
+    members = pl.concat([  # the pools' primaries and their secondary cards: two index look-ups
+        _frame(session, select(Line.id, Line.primary_line_id).where(live, in_values(session, Line.id, pool_ids)), ids),
+        _frame(session, select(Line.id, Line.primary_line_id)
+               .where(live, in_values(session, Line.primary_line_id, pool_ids)), ids)])
+    member_pool = (pl.concat([members.select("line_id", pool_line_id=pl.coalesce("primary_line_id", "line_id")),
+                              found.select("line_id", "pool_line_id")])
+                   .unique("line_id", keep="last", maintain_order=True))
+    versions, terms = _versions(session)
+    held = _held(session, clock, member_pool, versions)
+    plan_of_pool, plans = _plans(held, terms)
+    family = _family(session, found)
 
-    family: dict[int, set[str]] = {}
-    for line_id, number in session.execute(select(FamilyNumber.line_id, FamilyNumber.number)
-                                           .where(in_values(session, FamilyNumber.line_id, pool_of))):
-        family.setdefault(line_id, set()).add(number)
-    line_of_number = {number: line_id for line_id, number, _c, _p in found}
-    # Calls are free both ways: a line is free towards whoever lists it as a family number.
-    for owner_number, listed in session.execute(select(Line.number, FamilyNumber.number)
-                                                .join(FamilyNumber, FamilyNumber.line_id == Line.id)
-                                                .where(in_values(session, FamilyNumber.number, line_of_number))):
-        family.setdefault(line_of_number[listed], set()).add(owner_number)
-
-    accounts = postings.lock_accounts(session, clock, {customer_id for _i, _n, customer_id, _p in found})
-    for line_id, number, customer_id, _primary in found:
-        rounding, overage = _plan_terms(held_by_line.get(pool_of[line_id], []))
-        ctx.lines[number] = LineTerms(line_id=line_id, customer_id=customer_id, pool_line_id=pool_of[line_id],
-                                      account_id=accounts[customer_id].account_id, rounding=rounding, overage=overage,
-                                      family=frozenset(family.get(line_id, ())))
+    accounts = postings.lock_accounts(session, clock, set(found["customer_id"].to_list()))
+    account_of = pl.DataFrame([(customer_id, account.account_id) for customer_id, account in accounts.items()],
+                              schema={"customer_id": pl.Int64, "account_id": pl.Int64}, orient="row")
+    lines = (found.join(account_of, on="customer_id", how="left").join(plan_of_pool, on="pool_line_id", how="left")
+             .with_columns(pl.col("plan").fill_null(NO_PLAN)).select(*LINES_SCHEMA))
     for account in accounts.values():
         ctx.balances[account.account_id], ctx.credits[account.account_id] = account.balance_fen, account.credit_fen
-    _lock_counters(session, clock, ctx, pool_ids, needed_cycles)
+    pools = _lock_counters(session, ctx, pool_ids, needed_cycles, held)
+    ctx.frames.update(lines=lines, plans=plans, family=family, pools=pools)
     return ctx
 
 
-def _lock_counters(session: Session, clock: Clock, ctx: RatingContext, pool_ids: set[int],
-                   needed_cycles: set[str]) -> None:
+def _family(session: Session, found: pl.DataFrame) -> pl.DataFrame:
+    """(line_id, peer) pairs that are free: the line's own family numbers, and
+    whoever lists the line as one (calls are free both ways)."""
+    own = _frame(session, select(FamilyNumber.line_id, FamilyNumber.number)
+                 .where(in_values(session, FamilyNumber.line_id, found["line_id"].to_list())), FAMILY_SCHEMA)
+    listed_by = _frame(session, select(Line.number, FamilyNumber.number).join(FamilyNumber, FamilyNumber.line_id == Line.id)
+                       .where(in_values(session, FamilyNumber.number, found["msisdn"].to_list())),
+                       {"peer": pl.Utf8, "msisdn": pl.Utf8})
+    theirs = listed_by.join(found.select("msisdn", "line_id"), on="msisdn").select(*FAMILY_SCHEMA)
+    return pl.concat([own, theirs]).unique()
+
+
+def _lock_counters(session: Session, ctx: RatingContext, pool_ids: list[int], needed_cycles: set[str],
+                   held: pl.DataFrame) -> pl.DataFrame:
     """Create the batch's missing counters, then read them all under lock (in
-    key order, so two raters cannot deadlock)."""
-    pools = sorted(pool_ids)
-    keys = pl.DataFrame({"pool_line_id": pools}, schema={"pool_line_id": pl.Int64}).join(
+    key order, so two raters cannot deadlock); answers one row per counter
+    with its allowance and pack terms."""
+    keys = pl.DataFrame({"pool_line_id": pool_ids}, schema={"pool_line_id": pl.Int64}).join(
         pl.DataFrame({"cycle": sorted(needed_cycles)}, schema={"cycle": pl.Utf8}), how="cross").join(
         pl.DataFrame({"kind": list(USAGE_KINDS)}, schema={"kind": pl.Utf8}), how="cross")
     insert_missing_frame(session, UsageCounter.__table__, keys.with_columns(
         used=pl.lit(0), overage=pl.lit(0), upgrades=pl.lit(0),
-        updated_at=pl.lit(ctx.now).dt.replace_time_zone("UTC")), ("pool_line_id", "cycle", "kind"))
-    rows = session.execute(
-        select(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind,
-               UsageCounter.used, UsageCounter.overage, UsageCounter.upgrades)
-        .where(in_values(session, UsageCounter.pool_line_id, pools), UsageCounter.cycle.in_(needed_cycles))
-        .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update())
-    ctx.counters.update({(pool, cycle, kind): CounterState(used=used, over=over, upgrades=upgrades, exists=True)
-                         for pool, cycle, kind, used, over, upgrades in rows})
-    for key in keys.iter_rows():
-        ctx.counters.setdefault(key, CounterState())
+        updated_at=pl.lit(ctx.now).dt.replace_time_zone("UTC")), GROUP)
+    found = _frame(session, select(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind,
+                                   UsageCounter.used, UsageCounter.overage, UsageCounter.upgrades)
+                   .where(in_values(session, UsageCounter.pool_line_id, pool_ids),
+                          UsageCounter.cycle.in_(needed_cycles))
+                   .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update(),
+                   {"pool_line_id": pl.Int64, "cycle": pl.Utf8, "kind": pl.Utf8, "used0": pl.Int64,
+                    "over0": pl.Int64, "k0": pl.Int64})
+    packs = _upgrades(held).with_columns(kind=pl.lit("data"))
+    return (keys.join(found, on=GROUP, how="left")
+            .join(_allowances(ctx.clock, held, needed_cycles), on=GROUP, how="left")
+            .join(packs, on=["pool_line_id", "kind"], how="left")
+            .with_columns(pl.exclude(GROUP).fill_null(0)).select(*POOLS_SCHEMA))

@@ -59,8 +59,9 @@ def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, mode: str, 
     ctx = context.load(session, clock, set(chunk["msisdn"].unique().to_list()), cycle_names)
     seen = _already_rated(session, chunk["record_id"].to_list())  # after the locks: sees a rival's commit
     fresh = chunk.filter(~pl.col("record_id").is_in(list(seen))) if seen else chunk
-    known = fresh.filter(pl.col("msisdn").is_in(list(ctx.lines)))
-    unknown = fresh.filter(~pl.col("msisdn").is_in(list(ctx.lines)))
+    numbers = ctx.numbers
+    known = fresh.filter(pl.col("msisdn").is_in(numbers))
+    unknown = fresh.filter(~pl.col("msisdn").is_in(numbers))
     if mode == "columnar":
         rated = rate_frame(ctx, known)
     else:
