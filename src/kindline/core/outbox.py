@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kindline.core.clock import Clock
@@ -54,6 +54,18 @@ def enqueue(session: Session, clock: Clock, topic: str, payload: dict[str, Any],
                             available_at=max(now, not_before) if not_before else now)
     session.add(message)
     return message
+
+
+def enqueue_many(session: Session, clock: Clock, topic: str, payloads: list[dict[str, Any]],
+                 not_before: datetime | None = None) -> list[int]:
+    """`enqueue` for many messages in one statement (a rating batch crosses
+    thousands of reminder thresholds); answers their ids in payload order,
+    for callers that keep a reference to their message."""
+    now = clock.now()
+    available_at = max(now, not_before) if not_before else now
+    rows = [{"topic": topic, "payload": payload, "created_at": now, "available_at": available_at}
+            for payload in payloads]
+    return list(session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows))
 
 
 def deliver_due(factory: sessionmaker[Session], clock: Clock, limit: int = 100) -> int:

@@ -33,10 +33,15 @@ class SmsMessage(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+def payload(recipient: str, text: str, sender: str = SENDER) -> dict[str, str]:
+    """What an SMS in the outbox carries, for the drivers to send."""
+    return {"to": recipient, "text": text, "from": sender}
+
+
 def send(session: Session, clock: Clock, recipient: str, text: str, not_before: datetime | None = None, *,
          sender: str = SENDER) -> None:
     """Queue an SMS in the caller's transaction."""
-    outbox.enqueue(session, clock, TOPIC, {"to": recipient, "text": text, "from": sender}, not_before)
+    outbox.enqueue(session, clock, TOPIC, payload(recipient, text, sender), not_before)
 
 
 def _log_driver(session: Session, message: outbox.OutboxMessage, now: datetime) -> None:

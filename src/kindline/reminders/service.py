@@ -77,9 +77,8 @@ def notify(session: Session, clock: Clock, line: Line, kind: str, *, cycle: str,
         if _latest(session, line.id, kind, key, cycle) is None:
             raise  # not the race below: some other constraint
         return None  # the same reminder, claimed concurrently, won the race
-    # The payload sms.send writes, enqueued here so the notification can name its message.
-    message = outbox.enqueue(session, clock, sms.TOPIC, {"to": note.recipient, "text": text, "from": sms.SENDER},
-                             note.send_at)
+    # What sms.send queues, enqueued here so the notification can name its message.
+    message = outbox.enqueue(session, clock, sms.TOPIC, sms.payload(note.recipient, text), note.send_at)
     session.flush()
     note.outbox_id = message.id
     return note
@@ -189,18 +188,16 @@ def usage_moved_many(session: Session, clock: Clock, moves: Iterable[UsageMove])
     session.flush()
     try:
         with session.begin_nested():
-            _insert_notes(session, now, send_at, notes)
+            _insert_notes(session, clock, send_at, notes)
     except IntegrityError:  # a rival won a claim: settle each reminder as notify does
         return sum(notify(session, clock, session.get(Line, move.line_id), kind, cycle=move.cycle,
                           params={"resource": move.resource}) is not None for move, kind in wanted)
     return len(notes)
 
 
-def _insert_notes(session: Session, now: datetime, send_at: datetime, notes: list[dict]) -> None:
+def _insert_notes(session: Session, clock: Clock, send_at: datetime, notes: list[dict]) -> None:
     """The notifications and their SMS in the outbox, as `notify` writes them."""
-    messages = [{"topic": sms.TOPIC, "payload": {"to": note["recipient"], "text": note["text"], "from": sms.SENDER},
-                 "created_at": now, "available_at": max(now, send_at), "attempts": 0} for note in notes]
-    outbox_ids = session.scalars(insert(outbox.OutboxMessage).returning(
-        outbox.OutboxMessage.id, sort_by_parameter_order=True), messages).all()
+    outbox_ids = outbox.enqueue_many(session, clock, sms.TOPIC,
+                                     [sms.payload(note["recipient"], note["text"]) for note in notes], send_at)
     session.execute(insert(Notification), [{**note, "outbox_id": outbox_id}
                                            for note, outbox_id in zip(notes, outbox_ids, strict=True)])
