@@ -145,10 +145,11 @@ def test_an_order_and_a_work_order_made_during_the_call_are_linked_to_it(runtime
     _post(client, f"/console/hotline/desk/contacts/{contact_id}/answer")
     runtime.clock.advance(60)  # talking; the work order filed before the call is not this call's
     page = _desk(client)
-    assert f'href="/console/customers/{elder.id}/orders/new"' in page
+    assert f'href="/console/customers/{elder.id}/orders/new?channel=hotline"' in page
 
-    form = client.get(f"/console/customers/{elder.id}/orders/new?type=customer_info_change")
+    form = client.get(f"/console/customers/{elder.id}/orders/new?type=customer_info_change&channel=hotline")
     assert form.status_code == 200
+    assert re.search(r'<option value="hotline" selected>热线</option>', form.text)  # the desk's channel, preset
     made = client.post(f"/console/customers/{elder.id}/orders", follow_redirects=False, data={
         "csrf_token": csrf_of(form.text), "idempotency_key": idempotency_key_of(form.text),
         "type": "customer_info_change", "channel": "hotline", "province": "江苏省", "city": "南京市",

@@ -53,8 +53,10 @@ def _form_page(request: Request, session, staff, customer_id: int, values: dict[
 
 @router.get("/customers/{customer_id}/orders/new")
 def new_order(request: Request, session: DbSession, staff: identity.Staff, customer_id: int,
-              type: str = DEFAULT_TYPE):
-    return _form_page(request, session, staff, customer_id, {"type": type})
+              type: str = DEFAULT_TYPE, channel: str = "hall"):
+    """`channel` preselects where the request came in (the hotline desk opens the form with 热线)."""
+    return _form_page(request, session, staff, customer_id,
+                      {"type": type, "channel": channel if channel in CHANNEL_NAMES else "hall"})
 
 
 @router.post("/customers/{customer_id}/orders")
