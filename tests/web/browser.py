@@ -5,6 +5,8 @@ rule 8 (axe-core for accessibility, measured sizes for 长辈版)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -35,6 +37,24 @@ MEASURE_JS = """() => {
     small,
   };
 }"""
+
+
+@contextmanager
+def device(browser, live, *, width: int = 1280, height: int = 900, touch: bool = False) -> Iterator[Page]:
+    """A fresh browser context (no cookies) on the live site, as one screen or
+    device. Any dialog (alert, confirm, prompt) fails the test: the pages
+    promise none, elder mode above all."""
+    context = browser.new_context(base_url=live.url, locale="zh-CN", viewport={"width": width, "height": height},
+                                  has_touch=touch)
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert not dialogs, f"pages opened dialogs: {dialogs}"
 
 
 def staff_sign_in(page: Page, username: str) -> None:

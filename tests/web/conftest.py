@@ -28,6 +28,7 @@ from kindline.core.runtime import Runtime
 from kindline.core.settings import Settings
 from tests.factories import load_demo_catalog
 from tests.web import seed
+from tests.web.browser import device
 
 START = datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -122,13 +123,6 @@ def browser():
 
 @pytest.fixture
 def page(browser, live):
-    """A fresh browser context (no cookies) per test. Any dialog (alert,
-    confirm, prompt) fails the test: the pages promise none, elder mode above all."""
-    context = browser.new_context(base_url=live.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    yield opened
-    context.close()
-    assert not dialogs, f"pages opened dialogs: {dialogs}"
+    """A fresh browser context per test (see browser.device)."""
+    with device(browser, live) as opened:
+        yield opened

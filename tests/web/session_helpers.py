@@ -63,3 +63,17 @@ def portal_login(client, runtime, phone: str) -> str:
                          follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/portal", answer.text
     return csrf_of(client.get("/portal").text)
+
+
+def landed(client, answer) -> str:
+    """Follow a page action's redirect (303); answers the page it lands on."""
+    assert answer.status_code == 303, answer.text
+    page = client.get(answer.headers["location"])
+    assert page.status_code == 200
+    return page.text
+
+
+def notice_of(html: str) -> str:
+    """The confirmation a page shows after an action ("" when there is none)."""
+    found = re.search(r'<div class="message notice" role="status">([^<]*)</div>', html)
+    return found.group(1) if found else ""

@@ -6,7 +6,6 @@ page only for staff with halls:counter, behind CSRF, in elder mode too."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import pytest
@@ -20,7 +19,7 @@ from kindline.web.render import ELDER_COOKIE
 from tests.factories import mobile
 from tests.halls.conftest import make_hall
 from tests.web import seed
-from tests.web.session_helpers import csrf_of, portal_login, staff_login
+from tests.web.session_helpers import csrf_of, landed, notice_of, portal_login, staff_login
 
 
 @pytest.fixture
@@ -59,18 +58,6 @@ def _post(client, class_id: int, action: str, data: dict | None = None, token: s
                        follow_redirects=False)
 
 
-def _done(client, answer) -> str:
-    assert answer.status_code == 303, answer.text
-    page = client.get(answer.headers["location"])
-    assert page.status_code == 200
-    return page.text
-
-
-def _notice(html: str) -> str:
-    found = re.search(r'<div class="message notice" role="status">([^<]*)</div>', html)
-    return found.group(1) if found else ""
-
-
 def _signups(runtime) -> list[ClassSignup]:
     with runtime.sessions() as session:
         return list(session.scalars(select(ClassSignup).order_by(ClassSignup.id)))
@@ -85,12 +72,12 @@ def test_staff_sign_a_person_up_and_the_same_phone_holds_the_same_seat(runtime, 
     assert "已报名 <strong>0</strong> / 2 人" in html and "还没有人报名" in html
 
     phone = mobile()
-    page = _done(client, _post(client, class_id, "signups", {"phone": phone, "name": "孙大爷", "channel": "hotline"}))
-    assert _notice(page) == "已为孙大爷报名（热线代报）。"
+    page = landed(client, _post(client, class_id, "signups", {"phone": phone, "name": "孙大爷", "channel": "hotline"}))
+    assert notice_of(page) == "已为孙大爷报名（热线代报）。"
     assert "已报名 <strong>1</strong> / 2 人" in page and mask_phone(phone) in page and phone not in page
 
-    again = _done(client, _post(client, class_id, "signups", {"phone": phone, "name": "孙建国", "channel": "hall"}))
-    assert _notice(again) == f"手机号{mask_phone(phone)}已经报过名（孙大爷），名额保留着，不用重复报名。"
+    again = landed(client, _post(client, class_id, "signups", {"phone": phone, "name": "孙建国", "channel": "hall"}))
+    assert notice_of(again) == f"手机号{mask_phone(phone)}已经报过名（孙大爷），名额保留着，不用重复报名。"
     assert [(s.name, s.phone, s.channel) for s in _signups(runtime)] == [("孙大爷", phone, "hotline")]
 
     own = _post(client, class_id, "signups", {"phone": mobile(), "name": "李阿姨", "channel": "sms"})
@@ -129,8 +116,8 @@ def test_attendance_is_taken_on_the_class_page_once_it_has_begun(runtime, client
     runtime.clock.advance(75 * 60)
     html = client.get(_page(class_id)).text
     assert "课程已开始，不能再报名" in html and f'name="attended" value="{missed}"' in html
-    page = _done(client, _post(client, class_id, "attendance", {"attended": str(came), "followup": str(came)}))
-    assert _notice(page) == "到课情况已登记。"
+    page = landed(client, _post(client, class_id, "attendance", {"attended": str(came), "followup": str(came)}))
+    assert notice_of(page) == "到课情况已登记。"
     assert f'name="attended" value="{came}" aria-label="孙大爷到课" checked' in page
     assert [(s.name, s.attended, s.followup_group) for s in _signups(runtime)] == [
         ("孙大爷", True, True), ("李阿姨", False, False)]
@@ -145,7 +132,7 @@ def test_a_follow_up_visit_is_recorded_and_listed(runtime, client, hall, people)
     staff_login(client, people["clerk"])
     html = client.get(_page(class_id)).text
     assert "登记到课后可在这里记录回访" in html
-    _done(client, _post(client, class_id, "attendance", {"attended": str(came)}, token=csrf_of(html)))
+    landed(client, _post(client, class_id, "attendance", {"attended": str(came)}, token=csrf_of(html)))
 
     empty = _post(client, class_id, f"signups/{came}/follow-ups", {"method": "video", "asked": " ", "solved": "1"})
     assert empty.status_code == 422 and "请填写学员询问的问题" in empty.text
@@ -155,9 +142,9 @@ def test_a_follow_up_visit_is_recorded_and_listed(runtime, client, hall, people)
                                                                       "solved": "0"})
     assert absent.status_code == 409 and "只回访到课的学员" in absent.text
 
-    page = _done(client, _post(client, class_id, f"signups/{came}/follow-ups",
+    page = landed(client, _post(client, class_id, f"signups/{came}/follow-ups",
                                {"method": "video", "asked": "怎么视频通话", "solved": "1", "note": "教会了"}))
-    assert _notice(page) == "已记录对孙大爷的回访。"
+    assert notice_of(page) == "已记录对孙大爷的回访。"
     assert "2026-11-22 11:15，视频回访：问“怎么视频通话”，<strong>已解决</strong>（教会了）" in page
     with runtime.sessions() as session:
         visits = session.scalars(select(FollowUpVisit)).all()

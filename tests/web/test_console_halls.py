@@ -25,7 +25,7 @@ from kindline.workorders import service as workorders
 from tests.factories import mobile
 from tests.halls.conftest import make_hall
 from tests.web import seed
-from tests.web.session_helpers import csrf_of, staff_login
+from tests.web.session_helpers import csrf_of, landed, notice_of, staff_login
 
 
 @pytest.fixture
@@ -62,19 +62,6 @@ def _act(client, hall_id: int, action: str, data: dict | None = None, number: in
                        follow_redirects=False)
 
 
-def _done(client, answer) -> str:
-    """Follow an action's redirect; answers the page it lands on."""
-    assert answer.status_code == 303, answer.text
-    page = client.get(answer.headers["location"])
-    assert page.status_code == 200
-    return page.text
-
-
-def _notice(html: str) -> str:
-    found = re.search(r'<div class="message notice" role="status">([^<]*)</div>', html)
-    return found.group(1) if found else ""
-
-
 def _line(html: str) -> list[str]:
     section = html.split('id="s-line"', 1)[1].split("</section>", 1)[0]
     return re.findall(r'<th scope="row">([A-F]\d{3})</th>', section)
@@ -91,17 +78,17 @@ def test_the_clerk_calls_the_green_channel_first_and_completes_with_a_work_order
     assert "窗口空闲" in page and _line(page) == [green, ordinary]  # the green channel never waits behind
     assert "绿色通道·长者" in page
 
-    page = _done(client, _act(client, hall, "call"))
-    assert _notice(page) == f"已叫号：请{green}号到3号窗口。"
+    page = landed(client, _act(client, hall, "call"))
+    assert notice_of(page) == f"已叫号：请{green}号到3号窗口。"
     assert "钱桂芳" in page and customer.phone not in page and customer.phone[-4:] in page  # masked
     assert "1 次" in page and _line(page) == [ordinary]
 
-    assert _notice(_done(client, _act(client, hall, "recall"))) == f"已重呼{green}号（第2次）。"
+    assert notice_of(landed(client, _act(client, hall, "recall"))) == f"已重呼{green}号（第2次）。"
     refused = _act(client, hall, "no_show")
     assert refused.status_code == 409 and "叫满3次仍未到才能过号" in refused.text
 
-    page = _done(client, _act(client, hall, "start"))
-    assert _notice(page) == f"{green}号开始办理。" and "目标 8分钟以内" in page
+    page = landed(client, _act(client, hall, "start"))
+    assert notice_of(page) == f"{green}号开始办理。" and "目标 8分钟以内" in page
     runtime.clock.advance(9 * 60)
     assert "已超过目标" in client.get(_counter(hall)).text
 
@@ -110,9 +97,9 @@ def test_the_clerk_calls_the_green_channel_first_and_completes_with_a_work_order
         order, _ = workorders.create(session, runtime.clock, boss, type="complaint", description="话费有疑问",
                                      channel="hall", customer_id=customer.id)
         work_order_id = order.id
-    page = _done(client, _act(client, hall, "complete", {"outcome": "已解释话费构成并登记投诉",
+    page = landed(client, _act(client, hall, "complete", {"outcome": "已解释话费构成并登记投诉",
                                                         "work_order_ids": str(work_order_id), "order_ids": ""}))
-    assert _notice(page) == f"{green}号已办结，办理用时9分00秒。"
+    assert notice_of(page) == f"{green}号已办结，办理用时9分00秒。"
     served = _ticket(runtime, green)
     assert (served.status, served.outcome, served.work_order_ids) == ("done", "已解释话费构成并登记投诉", [work_order_id])
     assert "窗口空闲" in page
@@ -124,7 +111,7 @@ def test_refusals_at_the_counter_are_shown_in_chinese_with_what_was_typed(runtim
     assert nothing.status_code == 404 and "当前没有本窗口可叫的号码" in nothing.text
 
     number = _take(runtime, hall)
-    _done(client, _act(client, hall, "call"))
+    landed(client, _act(client, hall, "call"))
     empty = _act(client, hall, "complete", {"outcome": "  "})
     assert empty.status_code == 422 and "请填写办理结果" in empty.text
     typo = _act(client, hall, "complete", {"outcome": "办理携号转网咨询", "order_ids": "12a"})
@@ -143,22 +130,22 @@ def test_a_number_is_passed_over_after_three_calls_and_a_transfer_keeps_its_plac
     runtime.clock.advance(30)
     second = _take(runtime, hall)
     runtime.clock.advance(30)
-    _done(client, _act(client, hall, "call"))
-    _done(client, _act(client, hall, "recall"))
-    page = _done(client, _act(client, hall, "recall"))
+    landed(client, _act(client, hall, "call"))
+    landed(client, _act(client, hall, "recall"))
+    page = landed(client, _act(client, hall, "recall"))
     assert "3 次" in page
     refused = _act(client, hall, "recall")
     assert refused.status_code == 409 and "请按过号处理" in refused.text
-    assert _notice(_done(client, _act(client, hall, "no_show"))) == f"{first}号已过号。"
+    assert notice_of(landed(client, _act(client, hall, "no_show"))) == f"{first}号已过号。"
     assert _ticket(runtime, first).status == "no_show"
 
-    page = _done(client, _act(client, hall, "call"))
-    assert second in _notice(page)
+    page = landed(client, _act(client, hall, "call"))
+    assert second in notice_of(page)
     assert '<option value="business"' not in page  # a transfer goes to another category
     third = _take(runtime, hall)
-    page = _done(client, _act(client, hall, "transfer", {"category": "consultation"}))
-    assert re.fullmatch(rf"{second}号已转为业务咨询，新号码C\d{{3}}，保留原排队位置。", _notice(page))
-    new = re.search(r"新号码(C\d{3})", _notice(page)).group(1)
+    page = landed(client, _act(client, hall, "transfer", {"category": "consultation"}))
+    assert re.fullmatch(rf"{second}号已转为业务咨询，新号码C\d{{3}}，保留原排队位置。", notice_of(page))
+    new = re.search(r"新号码(C\d{3})", notice_of(page)).group(1)
     assert _line(page) == [new, third]  # it keeps the place it had, ahead of the later ticket
     assert _ticket(runtime, second).status == "transferred"
 
@@ -169,12 +156,12 @@ def test_opening_and_closing_a_counter_and_logging_a_care_visit(runtime, client,
     assert "未开启" in page and "请先开启窗口再叫号" in page
     refused = _act(client, hall, "call", number=4)
     assert refused.status_code == 409 and "4号窗口未开启" in refused.text
-    assert _notice(_done(client, _act(client, hall, "open", number=4))) == "4号窗口已开启。"
-    assert _notice(_done(client, _act(client, hall, "close", number=4))) == "4号窗口已关闭。"
+    assert notice_of(landed(client, _act(client, hall, "open", number=4))) == "4号窗口已开启。"
+    assert notice_of(landed(client, _act(client, hall, "close", number=4))) == "4号窗口已关闭。"
 
-    page = _done(client, _act(client, hall, "visit", {"care_service": "charging", "group": "outdoor_worker",
+    page = landed(client, _act(client, hall, "visit", {"care_service": "charging", "group": "outdoor_worker",
                                                       "phone": "", "note": ""}, number=1))
-    assert _notice(page) == "已登记爱心驿站服务：手机充电（户外劳动者）。"
+    assert notice_of(page) == "已登记爱心驿站服务：手机充电（户外劳动者）。"
     offered = _act(client, hall, "visit", {"care_service": "convenience", "group": "elderly"}, number=1)
     assert offered.status_code == 422 and "没有便民服务服务" in offered.text
     with runtime.sessions() as session:
@@ -215,13 +202,13 @@ def test_the_dashboard_shows_the_days_kpis_charts_and_staffing(runtime, client, 
     first = _take(runtime, hall)
     _take(runtime, hall, "payment", group="elderly")
     _take(runtime, hall)
-    _done(client, _act(client, hall, "call"))  # the green ticket
+    landed(client, _act(client, hall, "call"))  # the green ticket
     runtime.clock.advance(5 * 60)
-    _done(client, _act(client, hall, "complete", {"outcome": "代缴话费"}))
+    landed(client, _act(client, hall, "complete", {"outcome": "代缴话费"}))
     runtime.clock.advance(60)
-    _done(client, _act(client, hall, "call"))
+    landed(client, _act(client, hall, "call"))
     assert _ticket(runtime, first).status == "called"
-    _done(client, _act(client, hall, "visit", {"care_service": "water", "group": "elderly"}, number=1))
+    landed(client, _act(client, hall, "visit", {"care_service": "water", "group": "elderly"}, number=1))
 
     staff_login(client, people["boss"])
     page = _dashboard(client, hall)
@@ -242,7 +229,7 @@ def test_the_dashboard_shows_the_days_kpis_charts_and_staffing(runtime, client, 
     assert answer.status_code == 303
     assert parse_qs(urlsplit(answer.headers["location"]).query) == {"day": ["2026-11-22"], "done": ["open"],
                                                                    "counter": ["4"]}
-    assert _notice(client.get(answer.headers["location"]).text) == "4号窗口已开启。"
+    assert notice_of(client.get(answer.headers["location"]).text) == "4号窗口已开启。"
     with runtime.sessions() as session:
         assert service.counter(session, hall, 4).is_open
 
@@ -274,7 +261,7 @@ def test_the_dashboard_lists_the_halls_classes_and_their_attendance(runtime, cli
     answer = client.post(f"/console/halls/classes/{class_id}/attendance",
                          data={"csrf_token": token, "attended": str(came_id), "followup": str(came_id),
                                "day": "2026-11-22"}, follow_redirects=False)
-    assert _notice(_done(client, answer)) == "到课情况已登记。"
+    assert notice_of(landed(client, answer)) == "到课情况已登记。"
     with runtime.sessions() as session:
         rows = session.scalars(select(ClassSignup).order_by(ClassSignup.id)).all()
         assert [(s.name, s.attended, s.followup_group) for s in rows] == [("孙大爷", True, True), ("李阿姨", False, False)]

@@ -12,6 +12,7 @@ others)."""
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,7 +22,7 @@ from kindline.core.db import transaction
 from kindline.halls import service, tickets
 from kindline.halls.models import Ticket
 from tests.web import seed
-from tests.web.browser import check_page, staff_sign_in
+from tests.web.browser import check_page, device, staff_sign_in
 
 pytestmark = pytest.mark.browser
 CALLED = re.compile(r"已叫号：请([A-F]\d{3})号到3号窗口。")
@@ -41,19 +42,10 @@ def hall_id(live) -> int:
 
 @pytest.fixture
 def screen(browser, live):
-    """Another device in the hall (the kiosk, the lobby board)."""
-    contexts = []
-
-    def open_screen(width: int, height: int, touch: bool = False) -> Page:
-        context = browser.new_context(base_url=live.url, locale="zh-CN", viewport={"width": width, "height": height},
-                                      has_touch=touch)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_screen
-    for context in contexts:
-        context.close()
+    """Other devices in the hall (the kiosk, the lobby board), closed at the end."""
+    with ExitStack() as stack:
+        yield lambda width, height, touch=False: stack.enter_context(
+            device(browser, live, width=width, height=height, touch=touch))
 
 
 def _take(kiosk: Page, hall_id: int, phone: str | None = None) -> str:

@@ -14,7 +14,7 @@ from kindline.core.db import transaction
 from kindline.halls import desk, service, tickets
 from kindline.voice import audio
 from tests.web import seed
-from tests.web.browser import check_page, switch_elder
+from tests.web.browser import check_page, device, switch_elder
 
 pytestmark = pytest.mark.browser
 
@@ -28,16 +28,9 @@ def hall_id(live) -> int:
 
 @pytest.fixture
 def kiosk(browser, live):
-    """A portrait touch screen, as the kiosk stands in the hall; no dialogs allowed."""
-    context = browser.new_context(base_url=live.url, locale="zh-CN", viewport={"width": 1080, "height": 1600},
-                                  has_touch=True)
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    yield opened
-    context.close()
-    assert not dialogs, f"the kiosk opened dialogs: {dialogs}"
+    """A portrait touch screen, as the kiosk stands in the hall."""
+    with device(browser, live, width=1080, height=1600, touch=True) as opened:
+        yield opened
 
 
 def test_an_elderly_visitor_takes_a_green_channel_ticket_by_touch(kiosk, live, hall_id):

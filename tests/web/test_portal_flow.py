@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.browser import portal_sign_in, request_code, staff_sign_in
+from tests.web.browser import device, portal_sign_in, request_code, staff_sign_in
 from tests.web.session_helpers import latest_code
 
 pytestmark = pytest.mark.browser
@@ -50,16 +50,12 @@ def test_the_console_sms_page_shows_the_sign_in_code(page, live, browser):
     request_code(page, me.phone)
     latest_code(live.runtime, me.phone)  # delivered by now
 
-    staff = browser.new_context(base_url=live.url, locale="zh-CN")
-    try:
-        console = staff.new_page()
+    with device(browser, live) as console:
         staff_sign_in(console, live.admin)
         console.get_by_role("link", name="短信记录", exact=True).click()
         console.get_by_label("只看发给这个号码的短信").fill(me.phone)
         console.get_by_role("button", name="筛选").click()
         text = console.locator("td.sms-text").first.inner_text()
-    finally:
-        staff.close()
     code = re.search(r"验证码是(\d{6})", text).group(1)
     page.get_by_label("短信验证码").fill(code)
     page.get_by_role("button", name="登录", exact=True).click()

@@ -19,7 +19,7 @@ from kindline.core.auth.service import staff_principal
 from kindline.core.db import transaction
 from kindline.workorders import field, service, surveys, teams
 from tests.web import seed
-from tests.web.browser import check_page, portal_sign_in, staff_sign_in, switch_elder
+from tests.web.browser import check_page, device, portal_sign_in, staff_sign_in, switch_elder
 
 pytestmark = pytest.mark.browser
 
@@ -65,9 +65,7 @@ def test_a_complaint_from_the_customer_page_to_the_elders_confirmation(page, liv
     expect(page.get_by_role("status")).to_have_text("状态已更新。")
     expect(page.locator(".facts").first).to_contain_text("已解决")
 
-    subscriber = browser.new_context(base_url=live.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    try:
-        portal = subscriber.new_page()
+    with device(browser, live) as portal:
         portal_sign_in(portal, live.runtime, elder.phone)
         switch_elder(portal, True)
         portal.get_by_role("link", name="报修和投诉").click()
@@ -82,8 +80,6 @@ def test_a_complaint_from_the_customer_page_to_the_elders_confirmation(page, liv
         check_page(portal, "closed request with its survey (elder)", elder=True)
         portal.get_by_role("button", name="5分 非常满意").click()
         expect(portal.get_by_role("status")).to_have_text("感谢您的评价！")
-    finally:
-        subscriber.close()
     with live.runtime.sessions() as session:
         assert service.get(session, work_order_id).status == "closed"
         assert surveys.of_work_order(session, work_order_id).score == 5
