@@ -1,5 +1,5 @@
 """What the browser tests do again and again: sign in on either site, read an
-SMS code, switch elder mode, and check a rendered page against the numbers of
+SMS code, enroll a kiosk, switch elder mode, and check a rendered page against the numbers of
 rule 8 (axe-core for accessibility, measured sizes for 长辈版)."""
 
 from __future__ import annotations
@@ -63,6 +63,19 @@ def staff_sign_in(page: Page, username: str) -> None:
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page).to_have_url(re.compile(r"/console$"))
+
+
+def enroll_kiosk(page: Page, live, hall_id: int) -> None:
+    """Make this browser the hall's kiosk as staff do: the clerk signs in and
+    presses the halls list's button; the enrollment signs the clerk out and
+    opens the kiosk."""
+    staff_sign_in(page, live.clerk)
+    page.goto("/console/halls")
+    hall = page.locator(f'section[aria-labelledby="hall-{hall_id}"]')
+    hall.get_by_role("button", name="把这台设备设为本厅取号机").click()
+    expect(page).to_have_url(re.compile(rf"/floor/{hall_id}/kiosk$"))
+    page.goto("/console")
+    expect(page).to_have_url(re.compile(r"/console/login"))  # signed out; the device mark stays
 
 
 def request_code(page: Page, phone: str) -> None:

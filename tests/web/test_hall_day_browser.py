@@ -22,7 +22,7 @@ from kindline.core.db import transaction
 from kindline.halls import service, tickets
 from kindline.halls.models import Ticket
 from tests.web import seed
-from tests.web.browser import check_page, device, staff_sign_in
+from tests.web.browser import check_page, device, enroll_kiosk, staff_sign_in
 
 pytestmark = pytest.mark.browser
 CALLED = re.compile(r"已叫号：请([A-F]\d{3})号到3号窗口。")
@@ -73,6 +73,7 @@ def test_an_elderly_visitor_is_called_before_earlier_ordinary_tickets(page, scre
     board.evaluate("window.__same_page = true")
 
     kiosk = screen(1080, 1600, touch=True)
+    enroll_kiosk(kiosk, live, hall_id)
     first, second = _take(kiosk, hall_id), _take(kiosk, hall_id)
     expect(kiosk.locator(".ticket-green-flag")).to_have_count(0)
     elder = _take(kiosk, hall_id, phone=live.elder.phone)

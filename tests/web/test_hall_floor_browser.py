@@ -1,7 +1,8 @@
 """The hall's own screens in chromium: an elderly visitor takes a ticket on the
-kiosk by touch with her phone number and is shown the green channel; the
-kiosk passes axe-core and rule 8's sizes in its default elder look; the
-lobby board shows a number called at a counter without being reloaded."""
+kiosk (enrolled by the clerk) by touch with her phone number and is shown
+the green channel; the kiosk passes axe-core and rule 8's sizes in its
+default elder look; the lobby board shows a number called at a counter
+without being reloaded."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from kindline.core.db import transaction
 from kindline.halls import desk, service, tickets
 from kindline.voice import audio
 from tests.web import seed
-from tests.web.browser import check_page, device, switch_elder
+from tests.web.browser import check_page, device, enroll_kiosk, switch_elder
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +28,10 @@ def hall_id(live) -> int:
 
 
 @pytest.fixture
-def kiosk(browser, live):
-    """A portrait touch screen, as the kiosk stands in the hall."""
+def kiosk(browser, live, hall_id):
+    """A portrait touch screen, as the kiosk stands in the hall, enrolled by the clerk."""
     with device(browser, live, width=1080, height=1600, touch=True) as opened:
+        enroll_kiosk(opened, live, hall_id)
         yield opened
 
 
@@ -56,7 +58,8 @@ def test_an_elderly_visitor_takes_a_green_channel_ticket_by_touch(kiosk, live, h
     check_page(kiosk, "kiosk: ticket", elder=True)
 
 
-def test_the_kiosk_in_standard_look_is_accessible_too(page, hall_id):
+def test_the_kiosk_in_standard_look_is_accessible_too(page, live, hall_id):
+    enroll_kiosk(page, live, hall_id)
     page.goto(f"/floor/{hall_id}/kiosk")
     switch_elder(page, False)
     check_page(page, "kiosk standard: categories", elder=False)

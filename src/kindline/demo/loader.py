@@ -119,8 +119,10 @@ def welcome(base_url: str, runtime: Runtime | None = None) -> str:
     halls = _read(runtime, halls_service.halls)
     if halls:
         hall = halls[0]
-        text += [f"营业厅的屏幕（以{hall.name}为例，无需登录）：",
-                 f"  取号机：{base}/floor/{hall.id}/kiosk    叫号大屏：{base}/floor/{hall.id}/board", ""]
+        text += [f"营业厅的屏幕（以{hall.name}为例）：",
+                 f"  叫号大屏（无需登录）：{base}/floor/{hall.id}/board",
+                 f"  取号机：{base}/floor/{hall.id}/kiosk    （先用 hall_clerk 登录工作台，在「营业厅」页面"
+                 "点“把这台设备设为本厅取号机”）", ""]
     showcases = _read(runtime, demo_subscribers)
     if showcases:
         text.append("示范用户（在用户门户输入手机号，获取短信验证码登录）：")

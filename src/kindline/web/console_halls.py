@@ -12,7 +12,7 @@ from fastapi import Query, Request
 from kindline.core.auth.permissions import HALLS_MANAGE
 from kindline.core.deps import DbSession, get_runtime
 from kindline.halls import care, hours, service
-from kindline.web import console_hall_classes, console_hall_counter, console_hall_dashboard, identity
+from kindline.web import console_hall_classes, console_hall_counter, console_hall_dashboard, floor_devices, identity
 from kindline.web.console import LOGIN
 from kindline.web.console_hall_views import NAMES, require_any
 from kindline.web.render import render
@@ -43,3 +43,4 @@ def halls(request: Request, session: DbSession, staff: identity.Staff, city: str
 router.include_router(console_hall_counter.router)
 router.include_router(console_hall_dashboard.router)
 router.include_router(console_hall_classes.router)
+router.include_router(floor_devices.router)

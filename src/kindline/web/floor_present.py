@@ -2,9 +2,10 @@
 board, shaped from the halls domain (tickets.standing, service.board,
 service.call_text) so the screen, the API and the clerk's counter agree.
 
-Only numbers are shown on these screens: they stand in a public room, and
-the ticket page is read by ticket id without sign-in, so neither shows the
-phone, the ID number or the priority group behind a green-channel ticket.
+Only numbers are shown on these screens: they stand in a public room (the
+board is open to anyone, the ticket page to the hall's enrolled kiosks, see
+floor_devices.py), so neither shows the phone, the ID number or the priority
+group behind a green-channel ticket.
 
 Speech is espeak-ng through voice/audio.py; a sentence is rendered once and
 kept under var_dir, since the board replays the same calls all day.

@@ -1,6 +1,12 @@
 """Pages on a hall's own screens: the kiosk and the lobby board (no sign-in:
 they run on devices inside the hall and show numbers only).
 
+The kiosk answers whether a typed phone or ID number is in the green
+channel, so it works only on a device staff enrolled for this hall
+(web/floor_devices.py): elsewhere its start page shows the notice instead
+of the buttons, and taking a ticket, the ticket page and its speech are
+refused (403) having taken and shown nothing. The lobby board stays open.
+
 The kiosk (取号机) is elder-first: 长辈版 is its default look, whatever the
 browser's cookie says, since the device is shared and its next visitor may
 be 80; `?look=standard` is the switch, carried in the address so one
@@ -26,13 +32,13 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from kindline.core.deps import DbSession, get_runtime
-from kindline.core.errors import DomainError, NotFound
+from kindline.core.errors import DomainError, Forbidden, NotFound
 from kindline.halls import service, tickets
 from kindline.halls.models import Hall, Ticket
 from kindline.halls.types import CATEGORIES, GREEN_GROUPS
 from kindline.voice import audio
+from kindline.web import floor_devices, live
 from kindline.web import floor_present as present
-from kindline.web import live
 from kindline.web.render import render
 from kindline.web.routing import FormFields, page_router
 
@@ -63,7 +69,13 @@ def _start(request: Request, hall: Hall, elder: bool, *, error: str | None = Non
     clock = get_runtime(request).clock
     choices = [(code, name, kiosk_url(hall.id, elder, category=code)) for code, name in present.categories(hall)]
     return _kiosk(request, hall, "kiosk_start.html", elder, status=status, opening=present.opening(hall, clock),
-                  choices=choices, error=error)
+                  choices=choices, error=error, enrolled=floor_devices.enrolled(request, hall.id),
+                  not_enrolled=floor_devices.NOT_ENROLLED)
+
+
+def _not_a_kiosk(request: Request, hall: Hall, elder: bool):
+    """The refusal on a device not enrolled for this hall: the start page with the notice, nothing taken."""
+    return _start(request, hall, elder, status=403)
 
 
 def _identify(request: Request, hall: Hall, elder: bool, category: str, *, error: str | None = None,
@@ -78,7 +90,7 @@ def kiosk(request: Request, session: DbSession, hall_id: int, category: str = ""
     """Step 1 (no category yet) or step 2 (identify or skip) of taking a ticket."""
     hall = service.get(session, hall_id)
     elder = look != STANDARD
-    if not category:
+    if not category or not floor_devices.enrolled(request, hall.id):
         return _start(request, hall, elder)
     if category not in dict(present.categories(hall)):
         return _start(request, hall, elder, error="本厅不办理这项业务，请重新选择。", status=404)
@@ -110,6 +122,8 @@ def _again(request: Request, hall: Hall, elder: bool, fields: dict[str, str], er
 def kiosk_take(request: Request, session: DbSession, hall_id: int, fields: FormFields):
     hall = service.get(session, hall_id)
     elder = fields.get("look") != STANDARD
+    if not floor_devices.enrolled(request, hall.id):
+        return _not_a_kiosk(request, hall, elder)
     phone, id_number = (None, None) if fields.get("skip") else id_fields(fields.get("number", "")[:40])
     if fields.get("identify") and phone is None and id_number is None:
         return _again(request, hall, elder, fields, "请先输入手机号码或身份证号码，或者选择“直接取号”。", 422)
@@ -126,6 +140,8 @@ def kiosk_take(request: Request, session: DbSession, hall_id: int, fields: FormF
 @router.get("/{hall_id}/kiosk/tickets/{ticket_id}")
 def kiosk_ticket(request: Request, session: DbSession, hall_id: int, ticket_id: int, look: str = ""):
     hall = service.get(session, hall_id)
+    if not floor_devices.enrolled(request, hall.id):
+        return _not_a_kiosk(request, hall, look != STANDARD)
     view = present.ticket_view(session, get_runtime(request).clock, hall, tickets.get(session, hall, ticket_id))
     return _kiosk(request, hall, "kiosk_ticket.html", look != STANDARD, ticket=view,
                   audio_url=f"/floor/{hall.id}/tickets/{ticket_id}.wav", audio_on=audio.available())
@@ -142,8 +158,10 @@ def _wav(request: Request, text: str) -> FileResponse:
 
 @router.get("/{hall_id}/tickets/{ticket_id}.wav")
 def ticket_speech(request: Request, session: DbSession, hall_id: int, ticket_id: int):
-    """The kiosk's ticket read aloud (朗读)."""
+    """The kiosk's ticket read aloud (朗读), on the hall's enrolled kiosk only."""
     hall = service.get(session, hall_id)
+    if not floor_devices.enrolled(request, hall.id):
+        raise Forbidden("kiosk_not_enrolled", floor_devices.NOT_ENROLLED, f"not an enrolled kiosk of hall {hall.id}")
     view = present.ticket_view(session, get_runtime(request).clock, hall, tickets.get(session, hall, ticket_id))
     return _wav(request, view["speech"])
 
