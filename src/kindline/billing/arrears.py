@@ -80,6 +80,19 @@ def _in_arrears(session: Session, account: BillingAccount, balance_fen: int) -> 
     return service.in_arrears(balance_fen, service.credit_limit(customer.vip_level))
 
 
+def may_act(before_fen: int, after_fen: int, credit_fen: int) -> bool:
+    """Whether `balance_moved` can do anything for this move, given the
+    account's credit: a reminder threshold crossed either way, or the account
+    entering or leaving arrears. Bulk postings ask first, so an account that
+    stays in arrears (or clear of every threshold) is never loaded."""
+    if before_fen == after_fen:
+        return False
+    crossed = any(after_fen < t <= before_fen or before_fen < t <= after_fen
+                  for t in rules.current().balance_thresholds_fen)
+    service = _billing()
+    return crossed or service.in_arrears(before_fen, credit_fen) != service.in_arrears(after_fen, credit_fen)
+
+
 def balance_moved(session: Session, clock: Clock, account: BillingAccount, before_fen: int, after_fen: int) -> None:
     """The reminders and arrears steps a balance move from `before_fen` to
     `after_fen` calls for. Runs for every posting: it answers at once unless a

@@ -20,7 +20,6 @@ from kindline.billing.models import BillingAccount, LedgerEntry
 from kindline.core.bulk import append_frame, in_values, update_frame
 from kindline.core.clock import Clock
 from kindline.customers.models import Customer
-from kindline.reminders import rules
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def post_many(session: Session, clock: Clock, kind: str, amounts: dict[int, int]
     """Move each locked account (id -> signed amount) from its balance in
     `balances`; answers the balances after. Zero amounts are skipped. With the
     accounts' `credits` (as lock_accounts found them), the arrears rules run
-    only for the accounts whose move can change something (see `_may_act`)."""
+    only for the accounts whose move can change something (see `arrears.may_act`)."""
     if kind not in service.LEDGER_KINDS:
         raise ValueError(f"unknown ledger kind {kind!r}")
     after = {account_id: balances[account_id] + amount for account_id, amount in amounts.items() if amount}
@@ -74,23 +73,9 @@ def post_many(session: Session, clock: Clock, kind: str, amounts: dict[int, int]
     session.expire_all()  # ORM copies of these accounts are stale now
     from kindline.billing import arrears
 
-    thresholds = rules.current().balance_thresholds_fen
     for account_id in ids:
         before = balances[account_id]
-        if credits is None or _may_act(before, after[account_id], credits[account_id], thresholds):
+        if credits is None or arrears.may_act(before, after[account_id], credits[account_id]):
             account = session.get(BillingAccount, account_id)
             arrears.balance_moved(session, clock, account, before, after[account_id])
     return after
-
-
-def _may_act(before: int, after: int, credit: int, thresholds: tuple[int, ...]) -> bool:
-    """Whether `arrears.balance_moved` can do anything for this move: a
-    reminder threshold crossed either way, or the account entering or leaving
-    arrears. An account that stays in arrears (or stays clear of the
-    thresholds) is skipped: loading it and its holder's lines for nothing cost
-    a millisecond per account per batch. Mirrors balance_moved's branches;
-    keep the two in step."""
-    if before == after:
-        return False
-    crossed = any(after < t <= before or before < t <= after for t in thresholds)
-    return crossed or service.in_arrears(before, credit) != service.in_arrears(after, credit)
