@@ -9,6 +9,7 @@ services; tickets and sign-ups of the subscriber through the pages.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kindline.core.db import transaction
-from kindline.halls import care, service
+from kindline.halls import care, desk, service
 from kindline.halls import tickets as hall_tickets
 from kindline.halls.models import ClassSignup, Ticket
 from kindline.web.render import ELDER_COOKIE
@@ -128,7 +129,7 @@ def test_an_elder_takes_a_remote_ticket_on_the_green_channel(client, runtime, cl
     page = client.get(answer.headers["location"])
     assert page.status_code == 200
     assert "B001" in page.text and "绿色通道" in page.text and "您是长者" in page.text
-    assert '<dd class="ahead">0位</dd>' in page.text
+    assert '<dd class="ahead" id="t-ahead">0位</dd>' in page.text
     assert '<dd class="hold">10:30</dd>' in page.text
     assert "到厅后怎么签到" in page.text and "取号机上签到" in page.text
     assert f'href="/portal/halls/{hall_id}/tickets/{ticket.id}">刷新排队情况' in page.text
@@ -146,9 +147,40 @@ def test_an_ordinary_ticket_shows_the_people_ahead_and_the_wait(client, runtime,
     assert not ticket.green and ticket.number == "A004"
     page = client.get(answer.headers["location"]).text
     assert "绿色通道" not in page
-    ahead = int(re.search(r'<dd class="ahead">(\d+)位</dd>', page).group(1))
+    ahead = int(re.search(r'<dd class="ahead" id="t-ahead">(\d+)位</dd>', page).group(1))
     assert ahead >= 1
-    assert re.search(r'<dd class="wait">约\d+分钟</dd>', page)
+    assert re.search(r'<dd class="wait" id="t-wait">约\d+分钟</dd>', page)
+
+
+def _figures(client, path: str) -> dict:
+    stream = client.get(f"{path}/stream?once=1")
+    assert stream.status_code == 200 and "event: ticket" in stream.text, stream.text
+    return json.loads(next(line for line in stream.text.splitlines() if line.startswith("data: "))[6:])
+
+
+def test_the_ticket_page_streams_its_place_as_the_queue_moves(client, runtime, place):
+    hall_id = place["xinjiekou"]
+    with transaction(runtime.sessions) as session:  # two visitors took tickets at the kiosk
+        hall = service.get(session, hall_id)
+        for _ in range(2):
+            hall_tickets.take(session, runtime.clock, None, hall, category="business")
+    portal_login(client, runtime, place["young"].phone)
+    path = take(client, hall_id).headers["location"]
+    (ticket,) = tickets_of(runtime, place["young"].id)
+    with transaction(runtime.sessions) as session:  # checked in at the hall: in the queue now
+        hall = service.get(session, hall_id)
+        hall_tickets.check_in(session, runtime.clock, None, hall, hall_tickets.get(session, hall, ticket.id))
+    before = _figures(client, path)
+    assert before["status"] == "waiting" and before["ahead"] >= 1
+
+    with transaction(runtime.sessions) as session:  # counter 3 calls the first visitor
+        desk.call_next(session, runtime.clock, None, service.get(session, hall_id), 3)
+    after = _figures(client, path)
+    assert after["status"] == "waiting" and after["ahead"] == before["ahead"] - 1
+
+    client.post("/portal/logout", data={"csrf_token": csrf_of(client.get("/portal").text)})
+    portal_login(client, runtime, place["elder"].phone)
+    assert client.get(f"{path}/stream?once=1").status_code == 404  # not theirs: nothing to learn
 
 
 def test_the_same_form_sent_twice_takes_one_ticket(client, runtime, place):

@@ -15,11 +15,26 @@ import pytest
 from playwright.sync_api import expect
 
 from kindline.core.db import transaction
-from kindline.halls import care, service
+from kindline.halls import care, desk, service, tickets
 from tests.web.browser import check_page, portal_sign_in, switch_elder
 
 pytestmark = pytest.mark.browser
 XINJIEKOU = {"latitude": 32.0420, "longitude": 118.7840}
+
+
+def _arrive_and_be_called_at_the_care_counter(live, ticket_id: int) -> None:
+    """She checks in at the hall and the care counter (1) calls her: whatever
+    other tests of the shared site left there is finished first."""
+    runtime = live.runtime
+    with transaction(runtime.sessions) as session:
+        hall = service.get(session, live.hall_id)
+        ticket = tickets.check_in(session, runtime.clock, None, hall, tickets.get(session, hall, ticket_id))
+        while ticket.status == "waiting":
+            if service.current_ticket(session, service.counter(session, hall.id, 1)) is not None:
+                desk.complete(session, runtime.clock, None, hall, 1, outcome="测试前办结")
+            desk.call_next(session, runtime.clock, None, hall, 1)
+            session.refresh(ticket)
+        assert (ticket.status, ticket.counter_number) == ("called", 1)
 
 
 @pytest.fixture
@@ -69,6 +84,11 @@ def test_an_elder_finds_the_hall_takes_a_green_ticket_and_signs_up_for_a_class(p
     number = page.locator(".ticket-number").inner_text()
     page.get_by_role("link", name="刷新排队情况").click()
     expect(page.locator(".ticket-number")).to_have_text(number)
+
+    _arrive_and_be_called_at_the_care_counter(live, int(page.url.rsplit("/", 1)[1]))
+    called = page.get_by_role("status").filter(has_text="正在叫您的号")
+    expect(called).to_have_text("正在叫您的号，请到1号窗口办理。", timeout=30_000)  # by its stream, unasked
+    check_page(page, "ticket called (elder)", elder=True)
 
     page.get_by_role("link", name="返回附近营业厅").click()
     expect(page.locator("section", has_text="我今天的排队号")).to_contain_text(number)

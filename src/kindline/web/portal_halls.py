@@ -12,6 +12,7 @@ and the channel "portal": the domain decides the green channel from the
 customer's record, holds the ticket 30 minutes and refuses a closed hall or a
 category the hall does not offer. Only the ticket's owner sees its page; to
 anyone else it does not exist (404), since a ticket carries a phone number.
+The ticket page keeps itself up to date from a stream of its own figures.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from kindline.customers import service as customers
 from kindline.halls import finder, service, tickets
 from kindline.halls.models import Hall, Ticket
 from kindline.halls.types import CARE_SERVICES, CATEGORIES, GREEN_GROUPS, REMOTE_HOLD, STATUSES
-from kindline.web import identity
+from kindline.web import identity, live
 from kindline.web.portal import LOGIN
 from kindline.web.render import is_elder, render
 from kindline.web.routing import page_router
 
 CHANNEL = "portal"
+STREAM_SECONDS = 10  # a queue moves by minutes; often enough to be true, rarely enough to cost nothing
 SHOWN = {False: 5, True: 3}  # halls listed: standard, 长辈版 (fewer, bigger)
 Text = Annotated[str, Query(max_length=200)]
 Coordinate = Annotated[str, Query(max_length=32)]
@@ -112,15 +114,42 @@ def take_ticket(request: Request, session: DbSession, me: identity.Subscriber, h
     return RedirectResponse(f"/portal/halls/{hall.id}/tickets/{ticket.id}", status_code=303)
 
 
+def _own_ticket(session, hall: Hall, ticket_id: int, me) -> Ticket:
+    """The ticket, if it is the signed-in subscriber's; to anyone else it does not exist."""
+    ticket = tickets.get(session, hall, ticket_id)
+    if ticket.customer_id != me.id:
+        raise not_found("ticket", "排队号", ticket_id)
+    return ticket
+
+
 @router.get("/halls/{hall_id:int}/tickets/{ticket_id:int}")
 def show_ticket(request: Request, session: DbSession, me: identity.Subscriber, hall_id: int, ticket_id: int):
     clock = get_runtime(request).clock
     hall = service.get(session, hall_id)
-    ticket = tickets.get(session, hall, ticket_id)
-    if ticket.customer_id != me.id:
-        raise not_found("ticket", "排队号", ticket_id)
+    ticket = _own_ticket(session, hall, ticket_id, me)
     standing = tickets.standing(session, clock, hall, ticket)  # expires a hold that ran out, too
     return render(request, "portal/halls_ticket.html", title=f"排队号 {ticket.number}", hall=hall, ticket=ticket,
                   category=CATEGORIES[ticket.category].name, status_name=STATUSES[ticket.status],
                   group_name=GREEN_GROUPS.get(ticket.group or ""), standing=standing,
                   waiting_to_check_in=ticket.remote and ticket.arrived_at is None and ticket.status == "waiting")
+
+
+@router.get("/halls/{hall_id:int}/tickets/{ticket_id:int}/stream")
+def ticket_stream(request: Request, session: DbSession, me: identity.Subscriber, hall_id: int, ticket_id: int,
+                  once: int = 0):
+    """Server-sent events: a `ticket` event with the status, the people ahead
+    and the expected wait whenever they change, so the page the subscriber
+    keeps open while travelling to the hall stays true (static/ticket.js)."""
+    runtime = get_runtime(request)
+
+    def read() -> dict:
+        with runtime.sessions() as session:  # read only: a hold that ran out shows as expired, the page commits it
+            hall = service.get(session, hall_id)
+            ticket = _own_ticket(session, hall, ticket_id, me)
+            standing = tickets.standing(session, runtime.clock, hall, ticket)
+            return {"status": ticket.status, "ahead": standing["ahead"],
+                    "wait_minutes": standing["expected_wait_minutes"],
+                    "at": runtime.clock.local_now().strftime("%H:%M")}
+
+    _own_ticket(session, service.get(session, hall_id), ticket_id, me)  # not theirs: a 404 now, not an empty stream
+    return live.stream(request, read, "ticket", STREAM_SECONDS, once=bool(once), changes_only=True)
