@@ -27,12 +27,12 @@ def _rated_count(runtime) -> int:
         return session.scalar(select(func.count()).select_from(UsageRecord))
 
 
-def _cli(runtime, tmp_path, file):
+def _cli(runtime, tmp_path, file, chunk: int):
     env = {**os.environ, "KINDLINE_DATABASE_URL": runtime.engine.url.render_as_string(hide_password=False),
            "KINDLINE_CLOCK": runtime.settings.clock, "KINDLINE_SECRET_KEY": "test-secret",
            "KINDLINE_VAR_DIR": str(tmp_path)}
     return subprocess.Popen([sys.executable, "-m", "kindline.cli", "usage", "rate", str(file), "--mode", "records",
-                             "--chunk", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--chunk", str(chunk)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def test_killed_run_then_rerun_leaves_exact_books(runtime, twin_lines, tmp_path):
@@ -41,7 +41,7 @@ def test_killed_run_then_rerun_leaves_exact_books(runtime, twin_lines, tmp_path)
     file = tmp_path / "usage.csv"
     raw.write_csv(file)
 
-    child = _cli(runtime, tmp_path, file)
+    child = _cli(runtime, tmp_path, file, chunk=2)  # small commits, so the kill lands between two of them
     deadline = time.monotonic() + 120
     while _rated_count(runtime) < 20 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -50,7 +50,7 @@ def test_killed_run_then_rerun_leaves_exact_books(runtime, twin_lines, tmp_path)
     part_way = _rated_count(runtime)
     assert 0 < part_way < raw.height, f"the kill should land mid-run, got {part_way} of {raw.height}"
 
-    rerun = _cli(runtime, tmp_path, file)
+    rerun = _cli(runtime, tmp_path, file, chunk=500)  # the rerun's own chunking must not matter
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err.decode()
     assert _rated_count(runtime) == raw.height
