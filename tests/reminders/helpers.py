@@ -26,10 +26,12 @@ def charge(runtime, number: str, fen: int) -> None:
                      actor="system", line_id=line.id)
 
 
-def pay(runtime, number: str, fen: int) -> None:
+def pay(runtime, number: str, fen: int) -> int:
+    """A hall cash payment onto the holder's balance; answers the payment's id."""
     with transaction(runtime.sessions) as session:
         line = lines.by_number(session, number)
-        payments.receive(session, runtime.clock, line, "hall_cash", f"T-{next(_refs)}", fen, "system")
+        payment, _ = payments.receive(session, runtime.clock, line, "hall_cash", f"T-{next(_refs)}", fen, "system")
+        return payment.id
 
 
 def sent(runtime, number: str | None = None) -> list[tuple[str, dict]]:

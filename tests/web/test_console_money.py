@@ -31,6 +31,7 @@ from kindline.usage import ingest
 from kindline.usage import service as usage
 from tests.billing.statements import start
 from tests.factories import load_demo_catalog
+from tests.reminders.helpers import charge, line_status, pay
 from tests.web import seed
 from tests.web.session_helpers import csrf_of, staff_login
 
@@ -63,31 +64,10 @@ def _count(runtime, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def _pay(runtime, line_id: int, fen: int) -> int:
-    with transaction(runtime.sessions) as session:
-        payment, _ = payments.receive(session, runtime.clock, lines.get(session, line_id), "hall_cash",
-                                      f"T-{next(_refs)}", fen, "system")
-        return payment.id
-
-
-def _charge(runtime, line_id: int, fen: int) -> None:
-    with transaction(runtime.sessions) as session:
-        line = lines.get(session, line_id)
-        account = billing.account_for(session, runtime.clock, line.customer_id)
-        billing.post(session, runtime.clock, account, "fee", -fen, reference=f"fee:test:{next(_refs)}",
-                     actor="system", line_id=line.id)
-
-
 def _balance(runtime, customer_id: int) -> int:
     with runtime.sessions() as session:
         account = billing.find_account(session, customer_id)
         return account.balance_fen if account else 0
-
-
-def _line_status(runtime, line_id: int) -> tuple[str, str | None]:
-    with runtime.sessions() as session:
-        line = lines.get(session, line_id)
-        return line.status, line.suspend_reason
 
 
 def _switch(client, token: str, username: str) -> str:
@@ -98,7 +78,7 @@ def _switch(client, token: str, username: str) -> str:
 # --- balance and the reopen -----------------------------------------------------------------------------
 
 def test_the_money_page_is_reached_from_the_customer_page(client, runtime, young, crew):
-    _pay(runtime, young.line_ids["mobile"], 5000)
+    pay(runtime, young.phone, 5000)
     mobile_money = f"/console/lines/{young.line_ids['mobile']}/money"
     token = staff_login(client, crew["agent"])
     assert f'href="{mobile_money}"' in client.get(f"/console/customers/{young.id}").text
@@ -118,17 +98,17 @@ def test_the_money_page_is_reached_from_the_customer_page(client, runtime, young
     assert refused.status_code == 403 and NO_PERMISSION in refused.text
 
 
-def _suspend_for_arrears(runtime, clock, line_id: int) -> None:
-    _pay(runtime, line_id, 100)
-    _charge(runtime, line_id, 300)  # 2 yuan in arrears: warned, suspended 24 hours later
+def _suspend_for_arrears(runtime, clock, number: str) -> None:
+    pay(runtime, number, 100)
+    charge(runtime, number, 300)  # 2 yuan in arrears: warned, suspended 24 hours later
     clock.advance(24 * 3600)
     assert timers.run_until_idle(runtime.sessions, clock) == 1
-    assert _line_status(runtime, line_id) == ("suspended", "arrears")
+    assert line_status(runtime, number) == ("suspended", "arrears")
 
 
 def test_staff_reopen_a_line_for_an_hour_at_the_counter(client, runtime, clock, young, crew):
     line_id = young.line_ids["mobile"]
-    _suspend_for_arrears(runtime, clock, line_id)
+    _suspend_for_arrears(runtime, clock, young.phone)
     money = f"/console/lines/{line_id}/money"
 
     token = staff_login(client, crew["complaint_handler"])  # billing:read, not customers:write
@@ -136,7 +116,7 @@ def test_staff_reopen_a_line_for_an_hour_at_the_counter(client, runtime, clock, 
     assert "欠费停机" in page and "-2.00元" in page and "为客户临时开机1小时" not in page
     refused = client.post(f"/console/lines/{line_id}/reopen", data={"csrf_token": token})
     assert refused.status_code == 403 and NO_PERMISSION in refused.text
-    assert _line_status(runtime, line_id) == ("suspended", "arrears")
+    assert line_status(runtime, young.phone) == ("suspended", "arrears")
 
     token = _switch(client, token, crew["agent"])
     assert "为客户临时开机1小时" in client.get(money).text
@@ -144,7 +124,7 @@ def test_staff_reopen_a_line_for_an_hour_at_the_counter(client, runtime, clock, 
     assert done.status_code == 303 and done.headers["location"] == f"{money}?reopened=1"
     page = client.get(done.headers["location"]).text
     assert "已为您临时开机，11月23日11:00前可正常通话" in page and "临时开机至11月23日11:00" in page
-    assert _line_status(runtime, line_id) == ("active", None)
+    assert line_status(runtime, young.phone) == ("active", None)
     with runtime.sessions() as session:
         [timer] = session.scalars(select(timers.Timer).where(timers.Timer.kind == "arrears.resuspend"))
         assert (timer.payload["channel"], timer.payload["actor"].startswith("staff:")) == ("hall", True)
@@ -158,7 +138,7 @@ def test_staff_reopen_a_line_for_an_hour_at_the_counter(client, runtime, clock, 
 
 def test_bills_per_cycle_and_one_bill(client, runtime, clock, young, crew):
     line_id = young.line_ids["mobile"]
-    _pay(runtime, line_id, 10000)
+    pay(runtime, young.phone, 10000)
     start(runtime, "2026-11")  # this month's fees, prorated from the 22nd
     staff_login(client, crew["agent"])
     listed = client.get(f"/console/lines/{line_id}/bills").text
@@ -183,7 +163,7 @@ def _rate_records(runtime, number: str, n: int) -> None:
 
 def test_detailed_records_page_by_page_and_as_csv(client, runtime, young, crew):
     line_id = young.line_ids["mobile"]
-    _pay(runtime, line_id, 5000)
+    pay(runtime, young.phone, 5000)
     _rate_records(runtime, young.phone, 25)
     records = f"/console/lines/{line_id}/records"
 
@@ -266,7 +246,7 @@ def test_a_hall_payment_is_booked_once_and_bad_input_changes_nothing(client, run
 
 def test_a_reversal_needs_a_reason_and_happens_once(client, runtime, young, crew):
     line_id = young.line_ids["mobile"]
-    payment_id = _pay(runtime, line_id, 5000)
+    payment_id = pay(runtime, young.phone, 5000)
     token = staff_login(client, crew["supervisor"])
     listing = client.get(f"/console/lines/{line_id}/payments").text
     form_path = f"/console/payments/{payment_id}/reversal"
@@ -299,11 +279,11 @@ def test_a_reversal_needs_a_reason_and_happens_once(client, runtime, young, crew
 
 def test_reminders_sent_to_the_line_with_their_params_and_timing(client, runtime, clock, young, crew):
     line_id = young.line_ids["mobile"]
-    _pay(runtime, line_id, 2000)
-    _charge(runtime, line_id, 600)  # 14 yuan: below 15, sent now
+    pay(runtime, young.phone, 2000)
+    charge(runtime, young.phone, 600)  # 14 yuan: below 15, sent now
     outbox.deliver_due(runtime.sessions, clock)
     clock.set(datetime(2026, 11, 22, 23, 30, tzinfo=TZ))
-    _charge(runtime, line_id, 1000)  # 4 yuan: below 5, at night: held for the morning
+    charge(runtime, young.phone, 1000)  # 4 yuan: below 5, at night: held for the morning
     staff_login(client, crew["agent"])
     page = client.get(f"/console/lines/{line_id}/notifications").text
     assert "共 2 条" in page and page.count("余额不足") == 2

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from kindline.billing import cards, payments, points
+from kindline.billing import cards, points
 from kindline.billing import cycles as billing_cycles
 from kindline.billing import service as billing
 from kindline.billing.models import RechargeCard
@@ -36,6 +36,7 @@ from kindline.usage import ingest
 from kindline.usage import service as usage
 from kindline.web.render import ELDER_COOKIE
 from tests.factories import load_demo_catalog
+from tests.reminders.helpers import charge, pay
 from tests.web import seed
 from tests.web.browser import check_page, portal_sign_in, switch_elder
 from tests.web.session_helpers import csrf_of, idempotency_key_of, portal_login
@@ -47,21 +48,6 @@ _refs = itertools.count(1)
 
 
 # --- making money, usage, cards and points through the services ----------------------------------------
-
-def pay(runtime, number: str, fen: int) -> None:
-    with transaction(runtime.sessions) as session:
-        line = lines.by_number(session, number)
-        payments.receive(session, runtime.clock, line, "hall_cash", f"PM-{next(_refs)}", fen, "system")
-
-
-def charge(runtime, number: str, fen: int) -> None:
-    """A fee taken from the holder's balance, the one way balances change."""
-    with transaction(runtime.sessions) as session:
-        line = lines.by_number(session, number)
-        account = billing.account_for(session, runtime.clock, line.customer_id)
-        billing.post(session, runtime.clock, account, "fee", -fen, reference=f"fee:pm:{next(_refs)}",
-                     actor="system", line_id=line.id)
-
 
 def balance(runtime, number: str) -> int:
     with runtime.sessions() as session:
