@@ -40,7 +40,8 @@ from kindline.billing.models import CardBatch, CardFailure, Payment, RechargeCar
 from kindline.core.auth.permissions import CARDS_ADMIN, PAYMENTS_WRITE
 from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, DomainError, Invalid, NotFound, TooMany, not_found
+from kindline.core.db import fetch
+from kindline.core.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from kindline.core.money import yuan
 from kindline.customers.models import Line
 
@@ -115,10 +116,7 @@ def export_csv(batch: CardBatch, pins: list[tuple[str, str]]) -> str:
 
 
 def get_batch(session: Session, batch_id: int) -> CardBatch:
-    batch = session.get(CardBatch, batch_id)
-    if batch is None:
-        raise not_found("card_batch", "充值卡批次", batch_id)
-    return batch
+    return fetch(session, CardBatch, batch_id, "card_batch", "充值卡批次")
 
 
 def batches():

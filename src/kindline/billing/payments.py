@@ -21,7 +21,8 @@ from kindline.core import audit
 from kindline.core.auth.permissions import BILLING_READ, PAYMENTS_REVERSE, PAYMENTS_WRITE
 from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
+from kindline.core.db import fetch
+from kindline.core.errors import Conflict, Forbidden, Invalid
 from kindline.customers.models import Line
 
 CHANNELS = {
@@ -116,10 +117,7 @@ def receive(session: Session, clock: Clock, line: Line, channel: str, reference:
 
 
 def get(session: Session, payment_id: int) -> Payment:
-    payment = session.get(Payment, payment_id)
-    if payment is None:
-        raise not_found("payment", "缴费记录", payment_id)
-    return payment
+    return fetch(session, Payment, payment_id, "payment", "缴费记录")
 
 
 def reverse(session: Session, clock: Clock, principal: Principal, payment_id: int, reason: str) -> Payment:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kindline.catalog.models import Product, ProductVersion
+from kindline.core.db import fetch
 from kindline.core.errors import not_found
 
 
@@ -64,7 +65,4 @@ def names(session: Session, codes: list[str], day: date) -> dict[str, str]:
 
 
 def version_by_id(session: Session, version_id: int) -> ProductVersion:
-    version = session.get(ProductVersion, version_id)
-    if version is None:
-        raise not_found("product_version", "产品版本", version_id)
-    return version
+    return fetch(session, ProductVersion, version_id, "product_version", "产品版本")

@@ -12,12 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from kindline.core.errors import not_found
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -81,6 +86,15 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def fetch(session: Session, model: type[T], key: Any, thing: str, thing_zh: str, **options: Any) -> T:
+    """`session.get`, or the one "no such thing" error every domain answers
+    (core.errors.not_found); `options` go to session.get (with_for_update ...)."""
+    found = session.get(model, key, **options)
+    if found is None:
+        raise not_found(thing, thing_zh, key)
+    return found
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -12,6 +12,7 @@ from kindline.catalog import eligibility
 from kindline.catalog import service as catalog
 from kindline.catalog.models import BASE_KINDS, LINE_KINDS, Product, ProductVersion
 from kindline.core.clock import Clock
+from kindline.core.db import fetch
 from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.customers import service as customers
 from kindline.customers.models import Customer, FamilyNumber, Line, LineProduct, LocationConsent
@@ -23,10 +24,7 @@ _NUMBER_NORMALIZERS = {"mobile": normalize_mobile, "fixed": normalize_fixed}
 
 
 def get(session: Session, line_id: int) -> Line:
-    line = session.get(Line, line_id)
-    if line is None:
-        raise not_found("line", "号码/业务", line_id)
-    return line
+    return fetch(session, Line, line_id, "line", "号码/业务")
 
 
 def by_number(session: Session, number: str, kind: str = "mobile") -> Line | None:

@@ -11,6 +11,7 @@ from kindline.core import audit
 from kindline.core.auth.permissions import PII_VIEW
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
+from kindline.core.db import fetch
 from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.core.settings import get_settings
 from kindline.customers.idnumber import ResidentId, age_on, parse_resident_id
@@ -71,10 +72,7 @@ def register(session: Session, clock: Clock, *, name: str, id_number: str, phone
 
 
 def get(session: Session, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise not_found("customer", "客户", customer_id)
-    return customer
+    return fetch(session, Customer, customer_id, "customer", "客户")
 
 
 def find(session: Session, *, phone: str | None = None, name: str | None = None,

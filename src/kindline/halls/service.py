@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kindline.core.auth.permissions import HALLS_COUNTER, HALLS_MANAGE
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
+from kindline.core.db import fetch
 from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.halls import eventlog as ev
 from kindline.halls import finder, hours
@@ -90,10 +91,7 @@ def add_counter(session: Session, principal: Principal | None, hall: Hall, *, nu
 
 
 def get(session: Session, hall_id: int) -> Hall:
-    hall = session.get(Hall, hall_id)
-    if hall is None:
-        raise not_found("hall", "营业厅", hall_id)
-    return hall
+    return fetch(session, Hall, hall_id, "hall", "营业厅")
 
 
 def by_code(session: Session, code: str) -> Hall:

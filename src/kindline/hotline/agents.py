@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kindline.core.auth.models import StaffUser
 from kindline.core.clock import Clock
+from kindline.core.db import fetch
 from kindline.core.errors import Conflict, Invalid, not_found
 from kindline.hotline import eventlog
 from kindline.hotline.models import Agent
@@ -27,10 +28,7 @@ MAX_WRAPUP_SECONDS = 1800
 
 
 def get(session: Session, agent_id: int, *, lock: bool = False) -> Agent:
-    agent = session.get(Agent, agent_id, with_for_update=lock, populate_existing=lock)
-    if agent is None:
-        raise not_found("agent", "坐席", agent_id)
-    return agent
+    return fetch(session, Agent, agent_id, "agent", "坐席", with_for_update=lock, populate_existing=lock)
 
 
 def by_staff(session: Session, staff_id: int, *, lock: bool = False) -> Agent:

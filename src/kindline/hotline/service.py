@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from kindline.core import timers
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
+from kindline.core.db import fetch
+from kindline.core.errors import Conflict, Forbidden, Invalid
 from kindline.hotline import agents, decision, dispatch, eventlog, links, routing
 from kindline.hotline.models import Agent, Contact
 from kindline.hotline.policy import Policy, current
@@ -34,10 +35,7 @@ IVR_OUTCOMES = ("queue", "self_service", "hangup")
 
 
 def get(session: Session, contact_id: int, *, lock: bool = False) -> Contact:
-    contact = session.get(Contact, contact_id, with_for_update=lock, populate_existing=lock)
-    if contact is None:
-        raise not_found("contact", "来电", contact_id)
-    return contact
+    return fetch(session, Contact, contact_id, "contact", "来电", with_for_update=lock, populate_existing=lock)
 
 
 def _waited(contact: Contact, clock: Clock) -> int:

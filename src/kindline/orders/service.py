@@ -21,7 +21,8 @@ from kindline.catalog.models import SELF_SERVICE_KINDS
 from kindline.core.auth.permissions import ORDERS_READ, ORDERS_WRITE
 from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
+from kindline.core.db import fetch
+from kindline.core.errors import Conflict, Forbidden, Invalid
 from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.customers.service import CHANNELS
@@ -181,10 +182,7 @@ def move(session: Session, clock: Clock, principal: Principal, order: Order, to:
 
 
 def get(session: Session, order_id: int) -> Order:
-    order = session.get(Order, order_id)
-    if order is None:
-        raise not_found("order", "订单", order_id)
-    return order
+    return fetch(session, Order, order_id, "order", "订单")
 
 
 def visible(principal: Principal, order: Order) -> Order:

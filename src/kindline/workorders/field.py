@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from kindline.core.auth.permissions import FIELD_WORK, WORKORDERS_WRITE
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
+from kindline.core.db import fetch
+from kindline.core.errors import Conflict, Forbidden, Invalid
 from kindline.workorders import service
 from kindline.workorders.models import Appointment, WorkOrder
 from kindline.workorders.types import FIELD_TYPES, OPEN_STATUSES
@@ -80,10 +81,7 @@ def book(session: Session, clock: Clock, principal: Principal, order: WorkOrder,
 
 
 def get(session: Session, appointment_id: int) -> Appointment:
-    visit = session.get(Appointment, appointment_id)
-    if visit is None:
-        raise not_found("appointment", "预约", appointment_id)
-    return visit
+    return fetch(session, Appointment, appointment_id, "appointment", "预约")
 
 
 def _technician(principal: Principal, visit: Appointment) -> None:

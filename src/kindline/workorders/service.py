@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from kindline.core.auth.permissions import WORKORDERS_READ, WORKORDERS_SUPERVISE, WORKORDERS_WRITE
 from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
+from kindline.core.db import fetch
+from kindline.core.errors import Conflict, Forbidden, Invalid
 from kindline.core.settings import get_settings
 from kindline.customers import lines as line_service
 from kindline.customers import service as customers
@@ -284,10 +285,7 @@ def _complete_sale(session: Session, clock: Clock, order: WorkOrder) -> None:
 
 
 def get(session: Session, work_order_id: int) -> WorkOrder:
-    order = session.get(WorkOrder, work_order_id)
-    if order is None:
-        raise not_found("work_order", "工单", work_order_id)
-    return order
+    return fetch(session, WorkOrder, work_order_id, "work_order", "工单")
 
 
 def visible(principal: Principal, order: WorkOrder) -> WorkOrder:

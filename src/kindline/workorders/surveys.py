@@ -19,7 +19,8 @@ from kindline.core import sms, timers
 from kindline.core.auth.permissions import WORKORDERS_SUPERVISE, WORKORDERS_WRITE
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock
-from kindline.core.errors import Conflict, Forbidden, Invalid, not_found
+from kindline.core.db import fetch
+from kindline.core.errors import Conflict, Forbidden, Invalid
 from kindline.customers import service as customers
 from kindline.customers.models import Customer
 from kindline.reminders.service import next_allowed
@@ -110,10 +111,7 @@ def close_review(session: Session, principal: Principal, survey: Survey, note: s
 
 
 def get(session: Session, survey_id: int) -> Survey:
-    survey = session.get(Survey, survey_id)
-    if survey is None:
-        raise not_found("survey", "回访", survey_id)
-    return survey
+    return fetch(session, Survey, survey_id, "survey", "回访")
 
 
 def call_tasks(session: Session, city: str | None = None, limit: int = 100) -> list[Survey]:
