@@ -171,7 +171,8 @@ def test_balance_by_sms_through_kannel(live, tmp_path, monkeypatch):
             return [(m.group(1), m.group(2), _decode_mt(m.group(3), m.group(4)))
                     for line in list(handset.lines) if (m := _GOT.search(line))]
 
-        _wait("no MT reached the fake SMSC", lambda: any("余额" in text for *_n, text in received()), 30, tmp_path)
+        # The balance answer, "截至…余额为…" or, for a holder other tests left in arrears, "截至…欠费…".
+        _wait("no MT reached the fake SMSC", lambda: any("截至" in text for *_n, text in received()), 30, tmp_path)
     finally:
         sms.install_driver("log")
         for process in reversed(started):
@@ -182,8 +183,8 @@ def test_balance_by_sms_through_kannel(live, tmp_path, monkeypatch):
                                    .order_by(SmsIncoming.id.desc())).first()
         from kindline.billing.service import balance_of, line_by_msisdn
 
-        balance = balance_of(session, live.runtime.clock, line_by_msisdn(session, phone)).balance_fen
+        view = balance_of(session, live.runtime.clock, line_by_msisdn(session, phone))
     assert incoming is not None and incoming.text == "余额" and incoming.gateway_id
     (reply,) = incoming.replies
-    assert f"余额为{yuan(balance)}元" in reply
+    assert (f"欠费{yuan(-view.balance_fen)}元" if view.in_arrears else f"余额为{yuan(view.balance_fen)}元") in reply
     assert (("10001", phone, reply) in received()), received()
