@@ -19,12 +19,13 @@ from fastapi.responses import RedirectResponse
 
 from kindline.core.auth.permissions import FIELD_WORK, WORKORDERS_SUPERVISE
 from kindline.core.deps import DbSession, get_runtime
-from kindline.core.errors import DomainError, Invalid
+from kindline.core.errors import DomainError
 from kindline.web import identity
 from kindline.web.console import LOGIN
+from kindline.web.form_values import day_of, number
 from kindline.web.render import render
 from kindline.web.routing import page_router
-from kindline.web.workorder_views import booking_days, day_of, number, staff_names, window_choices, window_label
+from kindline.web.workorder_views import BOOKING_DAY, booking_days, staff_names, window_choices, window_label
 from kindline.workorders import field
 from kindline.workorders.types import STATUS_NAMES, TYPES
 
@@ -32,16 +33,6 @@ VISIT_STATES = {"booked": "待上门", "arrived": "已到达", "done": "已完�
 DONE = {"arrived": "已登记到达。", "finished": "已登记完工，已通知首问负责人办结。", "moved": "已改约新的上门时间。"}
 
 router = page_router("/console", login_path=LOGIN)
-
-
-def _day(text: str, today: date) -> date:
-    if not text.strip():
-        return today
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid("invalid_date", "日期格式不正确，请按“年-月-日”填写，例如2026-11-23。",
-                      f"not a date: {text!r}") from None
 
 
 def _technician(staff, technician: int | None) -> int:
@@ -56,7 +47,7 @@ def day_page(request: Request, session, staff, day: str = "", technician: int | 
              error: str | None = None, failed: int = 0, notice: str | None = None, status: int = 200):
     tech_id = _technician(staff, technician)
     clock = get_runtime(request).clock
-    the_day = _day(day, clock.today())
+    the_day = day_of(day, default=clock.today())
     visits = [{"visit": visit, "order": order, "window": window_label(clock, visit.window_start, visit.window_end),
                "state": VISIT_STATES.get(visit.status, visit.status), "type": TYPES.get(order.type, order.type),
                "status": STATUS_NAMES.get(order.status, order.status)}
@@ -128,5 +119,5 @@ def not_home(request: Request, session: DbSession, staff: identity.Staff, appoin
              technician: Technician = ""):
     clock = get_runtime(request).clock
     return _step(request, session, staff, appointment_id, technician,
-                 lambda visit: field.not_home(session, clock, staff, visit, day_of(day),
+                 lambda visit: field.not_home(session, clock, staff, visit, day_of(day, BOOKING_DAY),
                                               number(start_hour, "请选择新的上门时段。")), "moved")

@@ -26,7 +26,8 @@ from kindline.halls.models import Counter, Hall, Ticket
 from kindline.halls.types import HANDLING_TARGET_SECONDS, MAX_CALLS, STATUSES
 from kindline.web import identity
 from kindline.web.console import LOGIN
-from kindline.web.console_hall_views import GROUP_SOURCES, NAMES, duration, ids_of
+from kindline.web.console_hall_views import GROUP_SOURCES, NAMES, duration
+from kindline.web.form_values import ids_of
 from kindline.web.render import render
 from kindline.web.routing import FormFields, page_router
 

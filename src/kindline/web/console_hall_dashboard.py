@@ -29,7 +29,8 @@ from kindline.halls.types import CLASS_TOPICS, HANDLING_TARGET_SECONDS
 from kindline.web import identity
 from kindline.web.charts import Series, bar_chart
 from kindline.web.console import LOGIN
-from kindline.web.console_hall_views import NAMES, day_of, duration, minutes, percent
+from kindline.web.console_hall_views import NAMES, duration, minutes, percent
+from kindline.web.form_values import day_of
 from kindline.web.render import is_elder, render
 from kindline.web.routing import page_router
 
@@ -140,7 +141,7 @@ def dashboard_page(request: Request, session, staff, hall_id: int, day_text: str
     clock = get_runtime(request).clock
     hall = service.get(session, hall_id)
     try:
-        day = day_of(day_text, clock.today())
+        day = day_of(day_text, default=clock.today())
     except DomainError as exc:
         error, status, day = exc.message, exc.status, clock.today()
     start = _midnight(clock, day)
@@ -179,7 +180,7 @@ def open_counter(request: Request, session: DbSession, staff: identity.Staff, ha
     """The suggestion's button: open a closed counter (the clerk then calls at it)."""
     staff.require(HALLS_MANAGE)
     clock = get_runtime(request).clock
-    hall, the_day = service.get(session, hall_id), day_of(day, clock.today())
+    hall, the_day = service.get(session, hall_id), day_of(day, default=clock.today())
     try:
         if not counter.isdigit():
             raise Invalid("invalid_counter_number", "请选择要开启的窗口。", f"bad counter {counter!r}")

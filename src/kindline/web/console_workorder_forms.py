@@ -21,8 +21,9 @@ from kindline.core.errors import DomainError
 from kindline.web import identity
 from kindline.web.console import LOGIN
 from kindline.web.console_workorders import workorder_page
+from kindline.web.form_values import day_of, number
 from kindline.web.routing import page_router
-from kindline.web.workorder_views import day_of, number
+from kindline.web.workorder_views import BOOKING_DAY
 from kindline.workorders import field, ownership, service
 from kindline.workorders.models import WorkOrder
 
@@ -109,7 +110,7 @@ def book_visit(request: Request, session: DbSession, staff: identity.Staff, work
 
     def step(order):
         hour = number(start_hour, "请选择上门时段。")
-        return field.book(session, clock, staff, order, day_of(day), hour)
+        return field.book(session, clock, staff, order, day_of(day, BOOKING_DAY), hour)
 
     return _act(request, session, staff, work_order_id, "visit", {"day": day, "start_hour": start_hour}, step,
                 "booked")

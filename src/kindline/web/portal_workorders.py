@@ -24,16 +24,16 @@ from kindline.core.errors import Conflict, DomainError
 from kindline.core.pagination import PageParams, paginate
 from kindline.customers import service as customers
 from kindline.web import identity
+from kindline.web.form_values import day_of, number
 from kindline.web.portal import LOGIN
 from kindline.web.present import shown_number
 from kindline.web.render import render
 from kindline.web.routing import page_router
 from kindline.web.workorder_views import (
+    BOOKING_DAY,
     PLAIN_STATUS,
     all_teams,
     booking_days,
-    day_of,
-    number,
     plain_timeline,
     window_choices,
     window_label,
@@ -181,7 +181,7 @@ def book_visit(request: Request, session: DbSession, me: identity.Subscriber, wo
                start_hour: Short = ""):
     clock = get_runtime(request).clock
     return _act(request, session, me, work_order_id, "visit", {"day": day, "start_hour": start_hour},
-                lambda order: field.book(session, clock, me, order, day_of(day),
+                lambda order: field.book(session, clock, me, order, day_of(day, BOOKING_DAY),
                                          number(start_hour, "请选择上门时段。")), "done=booked")
 
 

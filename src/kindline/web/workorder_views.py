@@ -10,14 +10,13 @@ workorders.sla, so a page and the API agree on one answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kindline.core.auth.models import StaffUser
 from kindline.core.clock import Clock
-from kindline.core.errors import Invalid
 from kindline.workorders import field, service, sla, teams
 from kindline.workorders.models import Team, WorkOrder, WorkOrderEvent
 from kindline.workorders.types import STATUS_NAMES, TYPES
@@ -203,16 +202,4 @@ def window_choices() -> list[tuple[str, str]]:
     return [(str(h), f"{h:02d}:00-{h + field.WINDOW_HOURS:02d}:00") for h in field.windows()]
 
 
-def number(text: str, message: str) -> int:
-    """A number picked in a form; anything else is refused in Chinese."""
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise Invalid("invalid_choice", message, f"not a number: {text!r}") from None
-
-
-def day_of(text: str, message: str = "请选择上门日期。") -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid("invalid_date", message, f"not a date: {text!r}") from None
+BOOKING_DAY = "请选择上门日期。"  # the message when a visit's day is missing or malformed
