@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Index, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kindline.core.clock import Clock
@@ -60,15 +61,25 @@ def find(session: Session, kind: str, key: str) -> Timer | None:
 def schedule(session: Session, clock: Clock, kind: str, key: str, due_at: datetime,
              payload: dict[str, Any] | None = None) -> Timer:
     """Set a timer once: the same (kind, key) again answers the timer already set.
-    A cancelled timer is set again with the new due time."""
+    A cancelled timer is set again with the new due time. Two transactions
+    setting the same timer at once (two workers starting, both making sure
+    next month's cycle is due) meet at the unique key: the second answers the
+    first's timer instead of failing."""
     timer = find(session, kind, key)
     if timer is not None:
         if timer.cancelled_at is not None and timer.fired_at is None:
             timer.cancelled_at, timer.due_at, timer.payload = None, due_at, payload or {}
         return timer
     timer = Timer(kind=kind, key=key, due_at=due_at, payload=payload or {}, created_at=clock.now(), attempts=0)
-    session.add(timer)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(timer)
+            session.flush()
+    except IntegrityError:
+        rival = find(session, kind, key)
+        if rival is None:
+            raise  # not the race on (kind, key): some other constraint
+        return rival
     return timer
 
 
