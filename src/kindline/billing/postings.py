@@ -5,6 +5,10 @@ account at a time would cost a round trip each. The rules stay the same: the
 accounts are locked first (in id order, so concurrent raters cannot deadlock),
 each gets one ledger entry with its balance after, and every balance that
 moved is handed to the arrears rules exactly as `post` does.
+
+Rating needs an account's id long before it needs its balance (most records
+fall within the allowance and charge nothing), so finding the accounts and
+locking them are two steps: a batch locks only the accounts it charges.
 """
 
 from __future__ import annotations
@@ -30,38 +34,41 @@ class LockedAccount:
     credit_fen: int
 
 
-def lock_accounts(session: Session, clock: Clock, customer_ids: set[int]) -> dict[int, LockedAccount]:
-    """The customers' accounts (created when missing), locked for this
-    transaction; keyed by customer id."""
-    rows = _locked_rows(session, customer_ids)
-    missing = customer_ids - {customer_id for _a, customer_id, _b, _v in rows}
-    if missing:  # rare: created once, then read again under the lock
-        for customer_id in sorted(missing):
-            service.account_for(session, clock, customer_id)
-        rows = _locked_rows(session, customer_ids)
-    return {customer_id: LockedAccount(account_id, customer_id, balance, service.credit_limit(vip))
+def account_ids(session: Session, clock: Clock, customer_ids: set[int]) -> dict[int, int]:
+    """customer id -> account id for the customers, creating missing accounts
+    (rare: once per customer); locks nothing."""
+    found = dict(session.execute(select(BillingAccount.customer_id, BillingAccount.id)
+                                 .where(in_values(session, BillingAccount.customer_id, customer_ids))).all())
+    for customer_id in sorted(customer_ids - found.keys()):
+        found[customer_id] = service.account_for(session, clock, customer_id).id
+    return found
+
+
+def lock(session: Session, ids: set[int]) -> dict[int, LockedAccount]:
+    """The accounts (by id), locked for this transaction in id order, with
+    their balance and credit line as they stand under the lock."""
+    rows = session.execute(
+        select(BillingAccount.id, BillingAccount.customer_id, BillingAccount.balance_fen, Customer.vip_level)
+        .join(Customer, Customer.id == BillingAccount.customer_id)
+        .where(in_values(session, BillingAccount.id, ids))
+        .order_by(BillingAccount.id).with_for_update(of=BillingAccount))
+    return {account_id: LockedAccount(account_id, customer_id, balance, service.credit_limit(vip))
             for account_id, customer_id, balance, vip in rows}
 
 
-def _locked_rows(session: Session, customer_ids: set[int]) -> list[tuple[int, int, int, int]]:
-    return list(session.execute(
-        select(BillingAccount.id, BillingAccount.customer_id, BillingAccount.balance_fen, Customer.vip_level)
-        .join(Customer, Customer.id == BillingAccount.customer_id)
-        .where(in_values(session, BillingAccount.customer_id, customer_ids))
-        .order_by(BillingAccount.id).with_for_update(of=BillingAccount)))
-
-
-def post_many(session: Session, clock: Clock, kind: str, amounts: dict[int, int], balances: dict[int, int], *,
-              reference: str, actor: str = "system", credits: dict[int, int] | None = None) -> dict[int, int]:
-    """Move each locked account (id -> signed amount) from its balance in
-    `balances`; answers the balances after. Zero amounts are skipped. With the
-    accounts' `credits` (as lock_accounts found them), the arrears rules run
-    only for the accounts whose move can change something (see `arrears.may_act`)."""
+def post_many(session: Session, clock: Clock, kind: str, amounts: dict[int, int], *, reference: str,
+              actor: str = "system") -> dict[int, int]:
+    """Lock the accounts (id -> signed amount) and move each by its amount;
+    answers the balances after. Zero amounts are skipped. The arrears rules
+    run only for the accounts whose move can change something (see
+    `arrears.may_act`)."""
     if kind not in service.LEDGER_KINDS:
         raise ValueError(f"unknown ledger kind {kind!r}")
-    after = {account_id: balances[account_id] + amount for account_id, amount in amounts.items() if amount}
-    if not after:
+    amounts = {account_id: amount for account_id, amount in amounts.items() if amount}
+    if not amounts:
         return {}
+    locked = lock(session, set(amounts))
+    after = {account_id: locked[account_id].balance_fen + amount for account_id, amount in amounts.items()}
     ids = sorted(after)
     moved = pl.DataFrame({"id": ids, "balance_fen": [after[account_id] for account_id in ids]},
                          schema={"id": pl.Int64, "balance_fen": pl.Int64})
@@ -74,8 +81,8 @@ def post_many(session: Session, clock: Clock, kind: str, amounts: dict[int, int]
     from kindline.billing import arrears
 
     for account_id in ids:
-        before = balances[account_id]
-        if credits is None or arrears.may_act(before, after[account_id], credits[account_id]):
+        before = locked[account_id].balance_fen
+        if arrears.may_act(before, after[account_id], locked[account_id].credit_fen):
             account = session.get(BillingAccount, account_id)
             arrears.balance_moved(session, clock, account, before, after[account_id])
     return after

@@ -39,6 +39,30 @@ def held_codes(line: Line) -> list[str]:
     return [p.product_code for p in active_products(line)]
 
 
+def _bump(line: Line) -> None:
+    # An SQL increment, not read-and-write: two changes committed at once must
+    # both move the version, or a rater could keep terms older than the last.
+    line.terms_version = Line.terms_version + 1
+
+
+def terms_changed(session: Session, line: Line) -> None:
+    """Tell raters that what rating reads of `line` changed: its version moves,
+    and its pool's primary's too (a pool's allowance sums its members')."""
+    _bump(line)
+    if line.primary_line_id is not None:
+        primary = session.get(Line, line.primary_line_id)
+        if primary is not None:
+            _bump(primary)
+
+
+def _listed_number_changed(session: Session, number: str) -> None:
+    """Calls are free both ways: the line whose number is listed (or unlisted)
+    as a family number rates differently too."""
+    listed = by_number(session, number)
+    if listed is not None:
+        _bump(listed)
+
+
 def _require_open(line: Line) -> None:
     if line.status == "cancelled":
         raise Conflict("line_cancelled", "该业务已销户。", f"line {line.id} is cancelled")
@@ -63,6 +87,8 @@ def open_line(session: Session, clock: Clock, customer: Customer, *, kind: str, 
                 activated_at=clock.now())
     customer.lines.append(line)  # the relationship cascade adds it to the session
     session.flush()
+    if primary is not None:
+        terms_changed(session, line)  # the pool has a new member
     return line
 
 
@@ -141,6 +167,7 @@ def subscribe(session: Session, clock: Clock, line: Line, code: str, order_id: i
     held = LineProduct(line_id=line.id, product_code=code, product_version_id=version.id, status="active",
                        started_at=clock.now(), order_id=order_id)
     line.products.append(held)
+    terms_changed(session, line)
     session.flush()
     return held
 
@@ -169,6 +196,7 @@ def unsubscribe(session: Session, clock: Clock, line: Line, code: str) -> LinePr
         raise Conflict("not_subscribed", "该号码未订购此产品。", f"{code} is not active on line {line.id}")
     _refuse_dependants(_dependants(session, line, {code}), {code})
     held.status, held.ended_at = "ended", clock.now()
+    terms_changed(session, line)
     return held
 
 
@@ -203,6 +231,7 @@ def cancel(session: Session, clock: Clock, line: Line) -> None:
     for held in active_products(line):
         held.status, held.ended_at = "ended", clock.now()
     line.status, line.cancelled_at = "cancelled", clock.now()
+    terms_changed(session, line)
     for consent in active_consents(session, clock, line):
         consent.withdrawn_at = clock.now()
 
@@ -221,8 +250,10 @@ def check_transfer(session: Session, clock: Clock, line: Line, holder: customers
 def transfer(session: Session, clock: Clock, line: Line, new_owner: Customer) -> None:
     check_transfer(session, clock, line, customers.holder_facts(new_owner, clock))
     line.customer_id = new_owner.id
+    terms_changed(session, line)
     for card in secondary_cards(session, line):
         card.customer_id = new_owner.id
+        terms_changed(session, card)
     for consent in active_consents(session, clock, line):
         consent.withdrawn_at = clock.now()
 
@@ -257,6 +288,8 @@ def add_family_number(session: Session, clock: Clock, line: Line, number: str, r
         raise Conflict("family_numbers_full", f"亲情号最多{slots}个。", f"at most {slots} family numbers")
     entry = FamilyNumber(line_id=line.id, number=number, relation=relation.strip() or "家人", added_at=clock.now())
     line.family_numbers.append(entry)
+    terms_changed(session, line)
+    _listed_number_changed(session, number)
     return entry
 
 
@@ -266,6 +299,8 @@ def remove_family_number(session: Session, line: Line, number: str) -> None:
         raise not_found("family_number", "亲情号", number)
     line.family_numbers.remove(entry)
     session.delete(entry)
+    terms_changed(session, line)
+    _listed_number_changed(session, number)
 
 
 def active_consents(session: Session, clock: Clock, line: Line) -> list[LocationConsent]:

@@ -82,6 +82,10 @@ class Line(Base):
     tv_authorization: Mapped[str | None] = mapped_column(String(12))  # authorized, cancelled
     activated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped whenever what rating reads of the line changes (products, family
+    # numbers, holder, pool members): raters keep terms in memory and reload
+    # a line only when this moved (customers/lines.terms_changed).
+    terms_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     customer: Mapped[Customer] = relationship(back_populates="lines")
     products: Mapped[list[LineProduct]] = relationship(order_by="LineProduct.id")

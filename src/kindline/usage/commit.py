@@ -30,8 +30,7 @@ def commit(session: Session, ctx: RatingContext, rated: pl.DataFrame, batch: str
     _move_counters(session, ctx, rated)
     charges = rated.group_by("account_id").agg(pl.col("charge_fen").sum()).filter(pl.col("charge_fen") > 0)
     amounts = {account_id: -charge for account_id, charge in charges.iter_rows()}
-    postings.post_many(session, ctx.clock, "usage", amounts, ctx.balances, reference=f"usage:{batch}",
-                       credits=ctx.credits)
+    postings.post_many(session, ctx.clock, "usage", amounts, reference=f"usage:{batch}")
     return {"records": rated.height, "charged_fen": -sum(amounts.values())}
 
 

@@ -1,20 +1,21 @@
-"""What rating needs to know, loaded once per batch for every line in it.
+"""What rating needs to know about a batch's lines, and their counters locked.
 
 Both rating paths (record by record, and column-wise) read the same context
 and hand their results to the same commit step, so the rules live in the
 context (allowances, rounding, prices, family numbers) and in the two small
 rating functions, never in the database round trips.
 
-The context is a handful of Polars frames filled straight from a few Core
-SELECTs: a million-record batch touches a hundred thousand lines, and a
-Python object per line, product and counter cost more than the queries.
-The record-by-record path reads small per-key views built from the same
-frames on first use (a chunk there holds a thousand records, not a million).
+The terms are a handful of Polars frames filled straight from a few Core
+SELECTs (`load_terms`): a million-record batch touches a hundred thousand
+lines, and a Python object per line, product and counter cost more than the
+queries. The column-wise path rates against those frames, loaded per batch
+(`load`); the record-by-record path keeps per-key objects made from them in
+a rater's TermsCache (usage/terms.py) between batches.
 
-Loading locks what the batch will change, in one fixed order (accounts, then
-counters in key order), so two raters of overlapping lines wait for each
-other instead of losing an update; on SQLite the whole transaction is
-already exclusive.
+A batch locks what it will change in one fixed order: its counters in key
+order here, then (in commit, through billing) the accounts it charges in id
+order, so two raters of overlapping lines wait for each other instead of
+losing an update; on SQLite the whole transaction is already exclusive.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import polars as pl
 from sqlalchemy import select
@@ -108,16 +109,17 @@ class CounterState:
 
 @dataclass
 class RatingContext:
-    """Two views of one batch's terms. `frames` (LOADED_FRAMES) is what `load`
-    fills and what the column-wise path reads; `lines`, `pools` and `counters`
-    are per-key objects for the record-by-record loop, built from the frames
-    on first use. A context made by hand (the property test) fills the
-    per-key views instead, and columnar.py builds its frames from them."""
+    """One batch's terms and counter positions, in one of two shapes. The
+    column-wise path reads `frames` (what `load` fills: lines, plans, family,
+    pools); the record-by-record loop reads the per-key `lines`, `pools` and
+    `counters`, which a rater's TermsCache (usage/terms.py) keeps between
+    batches, and which the property test fills by hand."""
 
     clock: Clock
     now: datetime
-    balances: dict[int, int] = field(default_factory=dict)  # account id -> balance before the batch
-    credits: dict[int, int] = field(default_factory=dict)  # account id -> credit line
+    lines: dict[str, LineTerms] = field(default_factory=dict)  # by msisdn
+    pools: dict[int, PoolTerms] = field(default_factory=dict)
+    counters: dict[tuple[int, str, str], CounterState] = field(default_factory=dict)
     frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -128,44 +130,6 @@ class RatingContext:
     def numbers(self) -> list[str]:
         """The batch's known numbers."""
         return self.frames["lines"]["msisdn"].to_list() if self.loaded else list(self.lines)
-
-    @cached_property
-    def lines(self) -> dict[str, LineTerms]:  # by msisdn
-        if not self.loaded:
-            return {}
-        family: dict[int, set[str]] = {}
-        for line_id, peer in self.frames["family"].iter_rows():
-            family.setdefault(line_id, set()).add(peer)
-        plans: dict[str, tuple[dict, dict]] = {}
-        for plan, kind, unit, price, per in self.frames["plans"].iter_rows():
-            rounding, overage = plans.setdefault(plan, ({}, {}))
-            rounding[kind], overage[kind] = unit, (price, per)
-        return {msisdn: LineTerms(line_id=line_id, customer_id=customer_id, pool_line_id=pool_line_id,
-                                  account_id=account_id, rounding=plans[plan][0], overage=plans[plan][1],
-                                  family=frozenset(family.get(line_id, ())))
-                for msisdn, line_id, customer_id, pool_line_id, account_id, plan
-                in self.frames["lines"].select(*LINES_SCHEMA).iter_rows()}
-
-    @cached_property
-    def pools(self) -> dict[int, PoolTerms]:
-        pools: dict[int, PoolTerms] = {}
-        if not self.loaded:
-            return pools
-        for pool_id, cycle, kind, allowance, size, pack_fen, limit in self.frames["pools"].select(
-                *GROUP, "allowance", "size", "pack_fen", "limit").iter_rows():
-            terms = pools.setdefault(pool_id, PoolTerms(pool_id, {}, None))
-            terms.allowance.setdefault(cycle, {})[kind] = allowance
-            if kind == "data" and (size or pack_fen or limit):
-                terms.upgrade = Upgrade(size=size, price_fen=pack_fen, limit=limit)
-        return pools
-
-    @cached_property
-    def counters(self) -> dict[tuple[int, str, str], CounterState]:
-        if not self.loaded:
-            return {}
-        return {(pool_id, cycle, kind): CounterState(used=used, over=over, upgrades=upgrades, exists=True)
-                for pool_id, cycle, kind, used, over, upgrades
-                in self.frames["pools"].select(*GROUP, "used0", "over0", "k0").iter_rows()}
 
     def counter(self, pool_line_id: int, cycle: str, kind: str) -> CounterState:
         key = (pool_line_id, cycle, kind)
@@ -278,39 +242,73 @@ def pool_terms_for(session: Session, clock: Clock, pool_line_id: int, needed_cyc
     return PoolTerms(pool_line_id=pool_line_id, allowance=allowance, upgrade=upgrade)
 
 
-def load(session: Session, clock: Clock, numbers: set[str], needed_cycles: set[str]) -> RatingContext:
-    """Everything the batch's lines need, with their counters and accounts locked."""
-    ctx = RatingContext(clock=clock, now=clock.now())
-    ids = {"line_id": pl.Int64, "primary_line_id": pl.Int64}
-    found = _frame(session, select(Line.id, Line.number, Line.customer_id, Line.primary_line_id)
+@dataclass
+class Terms:
+    """What rating reads of a set of lines, as frames: the lines (LINES_SCHEMA
+    and their terms_version), terms per plan key, free family pairs, each
+    pool's allowance per cycle and kind, its auto-upgrade pack, and its
+    primary's terms_version (a pool's terms change with any member's)."""
+
+    lines: pl.DataFrame
+    plans: pl.DataFrame
+    family: pl.DataFrame
+    allowances: pl.DataFrame  # pool_line_id, cycle, kind, allowance
+    packs: pl.DataFrame  # pool_line_id, size, pack_fen, limit
+    pools: pl.DataFrame  # pool_line_id, terms_version
+
+    @property
+    def pool_ids(self) -> list[int]:
+        return self.pools["pool_line_id"].to_list()
+
+
+def load_terms(session: Session, clock: Clock, numbers: Iterable[str], needed_cycles: set[str]) -> Terms | None:
+    """The terms of the live mobile lines among `numbers` and of their pools
+    (None when no number is known); locks nothing. Accounts missing for a
+    holder are created here (once per customer)."""
+    versioned = {"line_id": pl.Int64, "primary_line_id": pl.Int64, "terms_version": pl.Int64}
+    found = _frame(session, select(Line.id, Line.number, Line.customer_id, Line.primary_line_id, Line.terms_version)
                    .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers)),
-                   {"line_id": pl.Int64, "msisdn": pl.Utf8, "customer_id": pl.Int64, "primary_line_id": pl.Int64})
+                   {"line_id": pl.Int64, "msisdn": pl.Utf8, "customer_id": pl.Int64, "primary_line_id": pl.Int64,
+                    "terms_version": pl.Int64})
     if found.is_empty():
-        return ctx
+        return None
     found = found.with_columns(pool_line_id=pl.coalesce("primary_line_id", "line_id"))
     pool_ids = found["pool_line_id"].unique().sort().to_list()
     live = Line.status != "cancelled"
+    primaries = _frame(session, select(Line.id, Line.primary_line_id, Line.terms_version)
+                       .where(live, in_values(session, Line.id, pool_ids)), versioned)
     members = pl.concat([  # the pools' primaries and their secondary cards: two index look-ups
-        _frame(session, select(Line.id, Line.primary_line_id).where(live, in_values(session, Line.id, pool_ids)), ids),
-        _frame(session, select(Line.id, Line.primary_line_id)
-               .where(live, in_values(session, Line.primary_line_id, pool_ids)), ids)])
+        primaries,
+        _frame(session, select(Line.id, Line.primary_line_id, Line.terms_version)
+               .where(live, in_values(session, Line.primary_line_id, pool_ids)), versioned)])
     member_pool = (pl.concat([members.select("line_id", pool_line_id=pl.coalesce("primary_line_id", "line_id")),
                               found.select("line_id", "pool_line_id")])
                    .unique("line_id", keep="last", maintain_order=True))
-    versions, terms = _versions(session)
+    versions, version_terms = _versions(session)
     held = _held(session, clock, member_pool, versions)
-    plan_of_pool, plans = _plans(held, terms)
-    family = _family(session, found)
-
-    accounts = postings.lock_accounts(session, clock, set(found["customer_id"].to_list()))
-    account_of = pl.DataFrame([(customer_id, account.account_id) for customer_id, account in accounts.items()],
-                              schema={"customer_id": pl.Int64, "account_id": pl.Int64}, orient="row")
+    plan_of_pool, plans = _plans(held, version_terms)
+    accounts = postings.account_ids(session, clock, set(found["customer_id"].to_list()))
+    account_of = pl.DataFrame(list(accounts.items()), schema={"customer_id": pl.Int64, "account_id": pl.Int64},
+                              orient="row")
     lines = (found.join(account_of, on="customer_id", how="left").join(plan_of_pool, on="pool_line_id", how="left")
-             .with_columns(pl.col("plan").fill_null(NO_PLAN)).select(*LINES_SCHEMA))
-    for account in accounts.values():
-        ctx.balances[account.account_id], ctx.credits[account.account_id] = account.balance_fen, account.credit_fen
-    pools = _lock_counters(session, ctx, pool_ids, needed_cycles, held)
-    ctx.frames.update(lines=lines, plans=plans, family=family, pools=pools)
+             .with_columns(pl.col("plan").fill_null(NO_PLAN)).select(*LINES_SCHEMA, "terms_version"))
+    pools = (pl.DataFrame({"pool_line_id": pool_ids}, schema={"pool_line_id": pl.Int64})
+             .join(primaries.select(pool_line_id="line_id", terms_version="terms_version"), on="pool_line_id",
+                   how="left").with_columns(pl.col("terms_version").fill_null(0)))
+    return Terms(lines=lines, plans=plans, family=_family(session, found),
+                 allowances=_allowances(clock, held, needed_cycles), packs=_upgrades(held), pools=pools)
+
+
+def load(session: Session, clock: Clock, numbers: set[str], needed_cycles: set[str]) -> RatingContext:
+    """Everything the batch's lines need as frames, with their counters locked
+    (the column-wise path; accounts are locked when commit charges them)."""
+    ctx = RatingContext(clock=clock, now=clock.now())
+    terms = load_terms(session, clock, numbers, needed_cycles)
+    if terms is None:
+        return ctx
+    counters = lock_counters(session, ctx.now, terms.pool_ids, needed_cycles)
+    ctx.frames.update(lines=terms.lines.select(*LINES_SCHEMA), plans=terms.plans, family=terms.family,
+                      pools=pool_positions(counters, terms.allowances, terms.packs))
     return ctx
 
 
@@ -326,26 +324,44 @@ def _family(session: Session, found: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([own, theirs]).unique()
 
 
-def _lock_counters(session: Session, ctx: RatingContext, pool_ids: list[int], needed_cycles: set[str],
-                   held: pl.DataFrame) -> pl.DataFrame:
-    """Create the batch's missing counters, then read them all under lock (in
-    key order, so two raters cannot deadlock); answers one row per counter
-    with its allowance and pack terms."""
-    keys = pl.DataFrame({"pool_line_id": pool_ids}, schema={"pool_line_id": pl.Int64}).join(
+def counter_keys(pool_ids: list[int], needed_cycles: set[str]) -> pl.DataFrame:
+    """Every (pool_line_id, cycle, kind) of the pools in the cycles, in key order."""
+    return pl.DataFrame({"pool_line_id": pool_ids}, schema={"pool_line_id": pl.Int64}).join(
         pl.DataFrame({"cycle": sorted(needed_cycles)}, schema={"cycle": pl.Utf8}), how="cross").join(
-        pl.DataFrame({"kind": list(USAGE_KINDS)}, schema={"kind": pl.Utf8}), how="cross")
+        pl.DataFrame({"kind": list(USAGE_KINDS)}, schema={"kind": pl.Utf8}), how="cross").sort(GROUP)
+
+
+def create_counters(session: Session, now: datetime, keys: pl.DataFrame) -> None:
+    """Insert the counters among `keys` (pool_line_id, cycle, kind) that do not exist yet."""
     insert_missing_frame(session, UsageCounter.__table__, keys.with_columns(
-        used=pl.lit(0), overage=pl.lit(0), upgrades=pl.lit(0),
-        updated_at=pl.lit(ctx.now).dt.replace_time_zone("UTC")), GROUP)
-    found = _frame(session, select(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind,
-                                   UsageCounter.used, UsageCounter.overage, UsageCounter.upgrades)
-                   .where(in_values(session, UsageCounter.pool_line_id, pool_ids),
-                          UsageCounter.cycle.in_(needed_cycles))
-                   .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update(),
-                   {"pool_line_id": pl.Int64, "cycle": pl.Utf8, "kind": pl.Utf8, "used0": pl.Int64,
-                    "over0": pl.Int64, "k0": pl.Int64})
-    packs = _upgrades(held).with_columns(kind=pl.lit("data"))
-    return (keys.join(found, on=GROUP, how="left")
-            .join(_allowances(ctx.clock, held, needed_cycles), on=GROUP, how="left")
-            .join(packs, on=["pool_line_id", "kind"], how="left")
+        used=pl.lit(0), overage=pl.lit(0), upgrades=pl.lit(0), updated_at=pl.lit(now).dt.replace_time_zone("UTC")),
+        GROUP)
+
+
+def locked_counters(session: Session, pool_ids: list[int], needed_cycles: set[str]) -> list[tuple]:
+    """The pools' counters in the cycles, read under lock in key order (so two
+    raters cannot deadlock): (pool_line_id, cycle, kind, used, overage, upgrades)."""
+    return list(session.execute(
+        select(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind, UsageCounter.used,
+               UsageCounter.overage, UsageCounter.upgrades)
+        .where(in_values(session, UsageCounter.pool_line_id, pool_ids), UsageCounter.cycle.in_(needed_cycles))
+        .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update()).all())
+
+
+def lock_counters(session: Session, now: datetime, pool_ids: list[int], needed_cycles: set[str]) -> pl.DataFrame:
+    """Create the pools' missing counters in the cycles, then lock them all:
+    (pool_line_id, cycle, kind, used0, over0, k0) for every key."""
+    keys = counter_keys(pool_ids, needed_cycles)
+    create_counters(session, now, keys)
+    found = pl.DataFrame(locked_counters(session, pool_ids, needed_cycles), orient="row",
+                         schema={"pool_line_id": pl.Int64, "cycle": pl.Utf8, "kind": pl.Utf8, "used0": pl.Int64,
+                                 "over0": pl.Int64, "k0": pl.Int64})
+    return keys.join(found, on=GROUP, how="left").with_columns(pl.col("used0", "over0", "k0").fill_null(0))
+
+
+def pool_positions(counters: pl.DataFrame, allowances: pl.DataFrame, packs: pl.DataFrame) -> pl.DataFrame:
+    """Each locked counter with its allowance and pack terms (POOLS_SCHEMA):
+    what the column-wise path rates against and commit moves from."""
+    return (counters.join(allowances, on=GROUP, how="left")
+            .join(packs.with_columns(kind=pl.lit("data")), on=["pool_line_id", "kind"], how="left")
             .with_columns(pl.exclude(GROUP).fill_null(0)).select(*POOLS_SCHEMA))

@@ -28,6 +28,7 @@ from kindline.usage.columnar import rate_frame
 from kindline.usage.commit import commit
 from kindline.usage.models import USAGE_KINDS, UsageCounter, UsageRecord
 from kindline.usage.rating import RATED_COLUMNS, UsageIn, rate_records
+from kindline.usage.terms import TermsCache
 
 MODES = ("records", "columnar")
 ATTEMPTS = 3
@@ -52,17 +53,27 @@ def _already_rated(session: Session, record_ids: list[str]) -> set[str]:
                                .where(in_values(session, UsageRecord.record_id, record_ids))))
 
 
-def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, mode: str, batch: str,
+def _cycles(frame: pl.DataFrame, clock: Clock) -> set[str]:
+    """The cycles (YYYY-MM in the operator's zone) the records fall in."""
+    return set(frame.select(pl.col("started_at").dt.convert_time_zone(str(clock.tz)).dt.strftime("%Y-%m"))
+               .to_series().unique().to_list())
+
+
+def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: TermsCache | None, batch: str,
                 report: RatingReport) -> None:
-    cycle_names = set(chunk.select(pl.col("started_at").dt.convert_time_zone(str(clock.tz)).dt.strftime("%Y-%m"))
-                      .to_series().unique().to_list())
-    ctx = context.load(session, clock, set(chunk["msisdn"].unique().to_list()), cycle_names)
+    """Rate one chunk in the caller's transaction: column-wise against freshly
+    loaded frames without a cache, record by record against the cache."""
+    wanted = set(chunk["msisdn"].unique().to_list())
+    if cache is None:
+        ctx = context.load(session, clock, wanted, _cycles(chunk, clock))
+    else:
+        ctx = cache.context(session, clock, wanted, _cycles(chunk, clock))
     seen = _already_rated(session, chunk["record_id"].to_list())  # after the locks: sees a rival's commit
     fresh = chunk.filter(~pl.col("record_id").is_in(list(seen))) if seen else chunk
     numbers = ctx.numbers
     known = fresh.filter(pl.col("msisdn").is_in(numbers))
     unknown = fresh.filter(~pl.col("msisdn").is_in(numbers))
-    if mode == "columnar":
+    if cache is None:
         rated = rate_frame(ctx, known)
     else:
         records = [UsageIn(*row) for row in known.select(ingest.COLUMNS).iter_rows()]
@@ -74,14 +85,17 @@ def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, mode: str, 
     report.add_rejects(unknown.select("record_id").with_columns(reason=pl.lit("unknown_line")))
 
 
-def rate_in(session: Session, clock: Clock, raw: pl.DataFrame, *, source: str = "api") -> RatingReport:
+def rate_in(session: Session, clock: Clock, raw: pl.DataFrame, *, source: str = "api",
+            cache: TermsCache | None = None) -> RatingReport:
     """Rate a small input record by record inside the caller's transaction
-    (the REST call: all of it commits, or none)."""
+    (the REST call: all of it commits, or none). A long-lived caller (the
+    stream consumer) passes its TermsCache; otherwise the terms are loaded
+    for this call only."""
     good, rejects = ingest.normalise(raw)
     report = RatingReport()
     report.add_rejects(rejects)
     if good.height:
-        _rate_chunk(session, clock, good, "records", f"{source}:{uuid.uuid4().hex[:16]}", report)
+        _rate_chunk(session, clock, good, TermsCache() if cache is None else cache, f"{source}:{uuid.uuid4().hex[:16]}", report)
         report.batches = 1
     return report
 
@@ -95,19 +109,26 @@ def rate_frame_schema() -> dict[str, pl.DataType]:
 def rate(factory: sessionmaker[Session], clock: Clock, raw: pl.DataFrame, *, mode: str = "records",
          chunk_size: int = 1000, source: str = "api", progress: Callable[[int, int], None] | None = None
          ) -> RatingReport:
-    """Rate raw records (ingest.COLUMNS as text) in order, one transaction per chunk."""
+    """Rate raw records (ingest.COLUMNS as text) in order, one transaction per
+    chunk. Record by record, the terms of every line in the input are loaded
+    once, in bulk, before the first chunk, and kept (checked per chunk)."""
     if mode not in MODES:
         raise ValueError(f"unknown rating mode {mode!r}")
     good, rejects = ingest.normalise(raw)
     report = RatingReport()
     report.add_rejects(rejects)
+    cache = None
+    if mode == "records" and good.height:
+        cache = TermsCache()
+        with transaction(factory) as session:
+            cache.warm(session, clock, good["msisdn"].unique().to_list(), _cycles(good, clock))
     for offset in range(0, good.height, chunk_size):
         chunk = good.slice(offset, chunk_size)
         for attempt in range(ATTEMPTS):
             attempt_report = RatingReport()
             try:
                 with transaction(factory) as session:
-                    _rate_chunk(session, clock, chunk, mode, f"{source}:{uuid.uuid4().hex[:16]}", attempt_report)
+                    _rate_chunk(session, clock, chunk, cache, f"{source}:{uuid.uuid4().hex[:16]}", attempt_report)
             except (IntegrityError, DBAPIError) as exc:  # a rival rated the same ids, or a deadlock: redo
                 if attempt == ATTEMPTS - 1 or not _retryable(exc):
                     raise

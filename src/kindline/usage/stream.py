@@ -24,6 +24,7 @@ from nats.js.errors import NotFoundError
 from kindline.core.clock import Clock
 from kindline.core.db import transaction
 from kindline.usage import ingest, service
+from kindline.usage.terms import TermsCache
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,11 @@ def _records_of(payload: bytes) -> list[dict] | None:
     return items if all(isinstance(item, dict) for item in items) else None
 
 
-def rate_messages(factory, clock: Clock, payloads: list[bytes]) -> tuple[service.RatingReport, list[int]]:
+def rate_messages(factory, clock: Clock, payloads: list[bytes], cache: TermsCache | None = None
+                  ) -> tuple[service.RatingReport, list[int]]:
     """Rate the records of a batch of messages in one transaction; answers the
-    report and the positions of messages that are not records at all."""
+    report and the positions of messages that are not records at all. The
+    consumer passes its TermsCache, so a line's terms load once per process."""
     rows, unreadable = [], []
     for position, payload in enumerate(payloads):
         records = _records_of(payload)
@@ -87,7 +90,7 @@ def rate_messages(factory, clock: Clock, payloads: list[bytes]) -> tuple[service
     report = service.RatingReport()
     if rows:
         with transaction(factory) as session:
-            report = service.rate_in(session, clock, ingest.from_rows(rows), source="stream")
+            report = service.rate_in(session, clock, ingest.from_rows(rows), source="stream", cache=cache)
     return report, unreadable
 
 
@@ -99,6 +102,7 @@ async def consume(factory, clock: Clock, config: StreamConfig, *, stop: asyncio.
     this design exists for)."""
     connection = await nats.connect(config.servers)
     rated, idle = 0, 0
+    cache = TermsCache()
     try:
         js = connection.jetstream()
         await ensure_stream(js, config)
@@ -118,7 +122,8 @@ async def consume(factory, clock: Clock, config: StreamConfig, *, stop: asyncio.
                     break
                 continue
             idle = 0
-            report, unreadable = await asyncio.to_thread(rate_messages, factory, clock, [m.data for m in messages])
+            report, unreadable = await asyncio.to_thread(rate_messages, factory, clock, [m.data for m in messages],
+                                                         cache)
             rated += report.rated
             for record_id, code in report.rejected:
                 log.warning("usage record %s rejected: %s", record_id, code)

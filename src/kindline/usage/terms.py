@@ -1,0 +1,158 @@
+"""A rater's memory of line and pool terms, kept between batches.
+
+Record-by-record rating commits every batch, so a batch of a thousand records
+cannot afford to load a thousand lines' products, plans and family numbers
+again: that alone cost more than rating and writing together. A TermsCache
+lives as long as its rater (a file run, a stream consumer) and holds the terms
+of every line it has seen. Each batch asks the database one question, the
+current `terms_version` of its lines and of their pools' primaries
+(customers/lines.terms_changed moves it on every change rating cares about),
+and reloads only what moved. What is never cached is state: counters are read
+under lock in every batch, and balances when a batch charges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kindline.core.bulk import in_values
+from kindline.core.clock import Clock
+from kindline.customers.models import Line
+from kindline.usage import context
+from kindline.usage.context import GROUP, CounterState, LineTerms, PoolTerms, RatingContext, Upgrade
+from kindline.usage.models import USAGE_KINDS
+
+
+@dataclass
+class _CachedLine:
+    line_id: int
+    version: int
+    terms: LineTerms
+
+
+@dataclass
+class _CachedPool:
+    version: int
+    terms: PoolTerms
+
+
+class TermsCache:
+    """Terms by number and by pool, valid while their versions hold. One per
+    rater; not shared between threads."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, _CachedLine] = {}
+        self._pools: dict[int, _CachedPool] = {}
+        self._counters: set[tuple[int, str, str]] = set()  # keys known to exist in the database
+
+    def warm(self, session: Session, clock: Clock, numbers: Iterable[str], needed_cycles: set[str]) -> None:
+        """Load the terms of many numbers at once (a file's, before its first
+        batch): one bulk load costs far less per line than a batch's."""
+        terms = context.load_terms(session, clock, set(numbers), needed_cycles)
+        self._store(terms, needed_cycles)
+        if terms is not None:  # and every counter the input can move, so batches only lock them
+            keys = context.counter_keys(terms.pool_ids, needed_cycles)
+            context.create_counters(session, clock.now(), keys)
+            self._counters.update(keys.iter_rows())
+
+    def context(self, session: Session, clock: Clock, numbers: set[str], needed_cycles: set[str]) -> RatingContext:
+        """The batch's context: cached terms checked against the database,
+        stale or missing ones reloaded, and the pools' counters locked."""
+        ctx = RatingContext(clock=clock, now=clock.now())
+        current = dict((number, (line_id, version, pool_id)) for number, line_id, version, pool_id in session.execute(
+            select(Line.number, Line.id, Line.terms_version, Line.primary_line_id)
+            .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers))))
+        stale = {number for number, (line_id, version, _pool) in current.items()
+                 if not self._fresh_line(number, line_id, version, needed_cycles)}
+        pool_versions = self._pool_versions(session, current)
+        stale |= {number for number, (line_id, _v, pool_id) in current.items()
+                  if self._pools.get(pool_id or line_id) is None
+                  or self._pools[pool_id or line_id].version != pool_versions.get(pool_id or line_id)}
+        for number in numbers - current.keys():  # cancelled or never known: forget
+            self._lines.pop(number, None)
+        if stale:
+            self._store(context.load_terms(session, clock, stale, needed_cycles), needed_cycles)
+        for number in current:
+            cached = self._lines.get(number)
+            if cached is not None:
+                ctx.lines[number] = cached.terms
+                ctx.pools[cached.terms.pool_line_id] = self._pools[cached.terms.pool_line_id].terms
+        if ctx.pools:
+            self._lock(session, ctx, sorted(ctx.pools), needed_cycles)
+        return ctx
+
+    def _fresh_line(self, number: str, line_id: int, version: int, needed_cycles: set[str]) -> bool:
+        cached = self._lines.get(number)
+        if cached is None or cached.line_id != line_id or cached.version != version:
+            return False
+        pool = self._pools.get(cached.terms.pool_line_id)
+        return pool is not None and needed_cycles <= pool.terms.allowance.keys()
+
+    def _pool_versions(self, session: Session, current: dict[str, tuple[int, int, int | None]]) -> dict[int, int]:
+        """The terms_version of each pool's primary: known from the batch's own
+        rows for primaries in it, one look-up for the others."""
+        versions = {line_id: version for line_id, version, pool_id in current.values() if pool_id is None}
+        others = {pool_id for _line, _version, pool_id in current.values() if pool_id and pool_id not in versions}
+        if others:
+            versions.update(session.execute(select(Line.id, Line.terms_version)
+                                            .where(in_values(session, Line.id, others))).all())
+        return versions
+
+    def _store(self, terms: context.Terms | None, needed_cycles: set[str]) -> None:
+        if terms is None:
+            return
+        for pool_id, version, pool_terms in _pool_terms(terms, needed_cycles):
+            cached = self._pools.get(pool_id)
+            if cached is not None and cached.version == version:  # same terms, more cycles
+                cached.terms.allowance.update(pool_terms.allowance)
+            else:
+                self._pools[pool_id] = _CachedPool(version, pool_terms)
+        for number, line_id, version, line_terms in _line_terms(terms):
+            self._lines[number] = _CachedLine(line_id, version, line_terms)
+
+    def _lock(self, session: Session, ctx: RatingContext, pool_ids: list[int], needed_cycles: set[str]) -> None:
+        keys = {(pool_id, cycle, kind) for pool_id in pool_ids for cycle in needed_cycles for kind in USAGE_KINDS}
+        if not keys <= self._counters:
+            context.create_counters(session, ctx.now, context.counter_keys(pool_ids, needed_cycles))
+            self._counters |= keys
+        for pool_id, cycle, kind, used, over, upgrades in context.locked_counters(session, pool_ids, needed_cycles):
+            ctx.counters[(pool_id, cycle, kind)] = CounterState(used=used, over=over, upgrades=upgrades, exists=True)
+
+
+def _line_terms(terms: context.Terms):
+    """(number, line id, version, LineTerms) per line; lines of one plan share
+    its rounding and overage dicts."""
+    family: dict[int, set[str]] = {}
+    for line_id, peer in terms.family.iter_rows():
+        family.setdefault(line_id, set()).add(peer)
+    plans: dict[str, tuple[dict, dict]] = {}
+    for plan, kind, unit, price, per in terms.plans.iter_rows():
+        rounding, overage = plans.setdefault(plan, ({}, {}))
+        rounding[kind], overage[kind] = unit, (price, per)
+    nobody: frozenset[str] = frozenset()
+    for number, line_id, customer_id, pool_line_id, account_id, plan, version in terms.lines.select(
+            *context.LINES_SCHEMA, "terms_version").iter_rows():
+        yield number, line_id, version, LineTerms(
+            line_id=line_id, customer_id=customer_id, pool_line_id=pool_line_id, account_id=account_id,
+            rounding=plans[plan][0], overage=plans[plan][1],
+            family=frozenset(family[line_id]) if line_id in family else nobody)
+
+
+def _pool_terms(terms: context.Terms, needed_cycles: set[str]):
+    """(pool id, version, PoolTerms) per pool: allowances in every cycle
+    loaded (zero where nothing is held), and the auto-upgrade pack."""
+    allowance: dict[int, dict[str, dict[str, int]]] = {}
+    for pool_id, cycle, kind, units in terms.allowances.select(*GROUP, "allowance").iter_rows():
+        allowance.setdefault(pool_id, {}).setdefault(cycle, {})[kind] = units
+    packs = {pool_id: Upgrade(size=size, price_fen=pack_fen, limit=limit)
+             for pool_id, size, pack_fen, limit in terms.packs.select("pool_line_id", "size", "pack_fen", "limit")
+             .iter_rows()}
+    for pool_id, version in terms.pools.iter_rows():
+        held = allowance.get(pool_id, {})
+        yield pool_id, version, PoolTerms(
+            pool_id, {cycle: {**dict.fromkeys(USAGE_KINDS, 0), **held.get(cycle, {})} for cycle in needed_cycles},
+            packs.get(pool_id))

@@ -1,0 +1,107 @@
+"""A rater keeps line terms between batches (usage/terms.py): every change
+that rating reads must reach the next batch, whichever line it was made on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kindline.core.db import transaction
+from kindline.customers import lines
+from kindline.usage import ingest, service
+from kindline.usage.terms import TermsCache
+from tests.usage.helpers import GIB, balance, line_with, load_demo_catalog, record, register
+
+
+def rate(runtime, cache: TermsCache, *records: dict) -> service.RatingReport:
+    with transaction(runtime.sessions) as session:
+        return service.rate_in(session, runtime.clock, ingest.from_rows(list(records)), cache=cache)
+
+
+def change(runtime, act) -> None:
+    with transaction(runtime.sessions) as session:
+        act(session)
+
+
+def test_a_pack_bought_between_batches_counts_in_the_next(runtime):
+    load_demo_catalog(runtime)
+    number = line_with(runtime, "MOB-39")  # 5 GB
+    cache = TermsCache()
+    assert rate(runtime, cache, record(number, "data", 5 * GIB)).charged_fen == 0
+    change(runtime, lambda s: lines.subscribe(s, runtime.clock, lines.by_number(s, number), "DP-1G-ONCE"))
+    assert rate(runtime, cache, record(number, "data", GIB, minutes=1)).charged_fen == 0  # the pack holds it
+    assert rate(runtime, cache, record(number, "data", GIB, minutes=2)).charged_fen == 500  # then 5元/GB
+
+
+def test_a_pack_on_a_secondary_card_grows_the_pool_its_primary_rates_against(runtime):
+    load_demo_catalog(runtime)
+    holder = register(runtime)
+    primary = line_with(runtime, "MOB-98", customer_id=holder)  # 20 GB
+    secondary = line_with(runtime, "MOB-SEC", customer_id=holder, primary=primary, paid_fen=0)
+    cache = TermsCache()
+    rate(runtime, cache, record(primary, "data", 20 * GIB))
+    change(runtime, lambda s: lines.subscribe(s, runtime.clock, lines.by_number(s, secondary), "DP-1G-ONCE"))
+    report = rate(runtime, cache, record(primary, "data", GIB, minutes=1))
+    assert report.charged_fen == 0
+
+
+def test_family_numbers_added_or_removed_between_batches_change_both_ends(runtime):
+    load_demo_catalog(runtime)
+    daughter = line_with(runtime, "MOB-39")
+    card = line_with(runtime, "ELDER-CARD", customer_id=register(runtime, birth=date(1950, 1, 1)))
+    cache = TermsCache()
+    rate(runtime, cache, record(card, "voice", 12000), record(daughter, "voice", 6000))  # both allowances used
+    change(runtime, lambda s: lines.add_family_number(s, runtime.clock, lines.by_number(s, card), daughter, "女儿"))
+    report = rate(runtime, cache, record(card, "voice", 60, peer=daughter, minutes=1),
+                  record(daughter, "voice", 60, peer=card, minutes=2))
+    assert report.charged_fen == 0  # free both ways
+    change(runtime, lambda s: lines.remove_family_number(s, lines.by_number(s, card), daughter))
+    report = rate(runtime, cache, record(card, "voice", 60, peer=daughter, minutes=3),
+                  record(daughter, "voice", 60, peer=card, minutes=4))
+    assert report.charged_fen == 10 + 15  # each at its plan's price per minute
+
+
+def test_a_transferred_line_charges_its_new_holder(runtime):
+    load_demo_catalog(runtime)
+    number = line_with(runtime, "MOB-39", paid_fen=5_000)
+    newcomer = register(runtime)
+    cache = TermsCache()
+    rate(runtime, cache, record(number, "voice", 6000))  # the allowance is used up
+
+    def transfer(session):
+        from kindline.customers import service as customers
+
+        lines.transfer(session, runtime.clock, lines.by_number(session, number), customers.get(session, newcomer))
+
+    change(runtime, transfer)
+    before = balance(runtime, number)  # now the new holder's account
+    rate(runtime, cache, record(number, "voice", 60, minutes=1))
+    assert balance(runtime, number) == before - 15
+
+
+def test_a_cancelled_line_is_no_longer_rated(runtime):
+    load_demo_catalog(runtime)
+    number = line_with(runtime, "MOB-39")
+    cache = TermsCache()
+    rate(runtime, cache, record(number, "sms", 1))
+    change(runtime, lambda s: lines.cancel(s, runtime.clock, lines.by_number(s, number)))
+    report = rate(runtime, cache, record(number, "sms", 1, minutes=1))
+    assert report.rated == 0 and [code for _id, code in report.rejected] == ["unknown_line"]
+
+
+def test_every_change_rating_reads_moves_the_line_version(runtime):
+    load_demo_catalog(runtime)
+    holder = register(runtime)
+    primary = line_with(runtime, "ELDER-CARD", customer_id=register(runtime, birth=date(1950, 1, 1)))
+    other = line_with(runtime, "MOB-39", customer_id=holder)
+
+    def versions() -> tuple[int, int]:
+        with runtime.sessions() as session:
+            return lines.by_number(session, primary).terms_version, lines.by_number(session, other).terms_version
+
+    start = versions()
+    change(runtime, lambda s: lines.add_family_number(s, runtime.clock, lines.by_number(s, primary), other, "儿子"))
+    assert versions() == (start[0] + 1, start[1] + 1)  # the listed number's line too
+    change(runtime, lambda s: lines.subscribe(s, runtime.clock, lines.by_number(s, other), "DP-1G-ONCE"))
+    assert versions() == (start[0] + 1, start[1] + 2)
+    change(runtime, lambda s: lines.unsubscribe(s, runtime.clock, lines.by_number(s, other), "DP-1G-ONCE"))
+    assert versions() == (start[0] + 1, start[1] + 3)
