@@ -151,7 +151,8 @@ class Survey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(12))  # work_order, order
     subject_id: Mapped[int] = mapped_column()
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    # None: a 12315 complainant who holds no line with us (their return visit is a call)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     city: Mapped[str | None] = mapped_column(String(40))
     phone: Mapped[str] = mapped_column(String(20), index=True)
     method: Mapped[str] = mapped_column(String(8))  # sms, call
