@@ -253,3 +253,30 @@ def test_a_fault_report_and_a_complaint_by_sms_become_work_orders(runtime, subsc
             ("repair", "sms", subscriber.line_id, subscriber.customer_id),
             ("complaint", "sms", subscriber.line_id, subscriber.customer_id)]
         assert orders[0].description == "家里宽带上不了网" and orders[0].owner_id is None
+
+
+def test_a_score_from_a_number_not_ours_answers_the_return_visit_sent_to_it(runtime, subscriber, text):
+    """The return visit goes to the customer's contact phone, which may be on
+    another network: its 1-5 reply is recorded, not answered as unknown."""
+    from kindline.customers import service as customers
+    from kindline.workorders import service as workorders
+    from kindline.workorders import surveys
+    from kindline.workorders.models import Survey
+
+    with transaction(runtime.sessions) as session:
+        order, _made = workorders.create(session, runtime.clock, None, type="repair", description="宽带断网",
+                                         channel="system", customer_id=subscriber.customer_id)
+        workorders.transition(session, runtime.clock, None, order, "resolved", "已更换光猫")
+        workorders.transition(session, runtime.clock, None, order, "closed", "客户确认")
+        contact = customers.get(session, subscriber.customer_id).phone
+        survey_id = session.scalar(select(Survey.id).where(Survey.subject_id == order.id))
+        with pytest.raises(DomainError):
+            billing.line_by_msisdn(session, contact)  # not one of our lines
+    assert text(mobile(), "4") == [answers.UNKNOWN_SENDER]  # a stranger with no survey waiting
+    assert text(contact, "余额") == [answers.UNKNOWN_SENDER]
+    assert text(f"+86{contact}", "4", gateway_id="gw-s1") == [surveys.THANKS]
+    assert text(f"+86{contact}", "4", gateway_id="gw-s1") == []  # the gateway redelivers: counted once
+    assert text(contact, "1") == [answers.UNKNOWN_SENDER]  # answered already: nothing open any more
+    with runtime.sessions() as session:
+        survey = session.get(Survey, survey_id)
+        assert (survey.status, survey.score, survey.review_status) == ("answered", 4, None)

@@ -123,6 +123,17 @@ def _answer(turn: Turn, command: Command) -> str:
         return exc.message
 
 
+def _stranger(session: Session, clock: Clock, number: str, command: Command) -> str:
+    """A number that is not one of our lines may still have been sent a return
+    visit (满意度回访: a contact phone on another network): its 1-5 answers it.
+    Anything else gets the unknown-sender reply."""
+    if command.name == "score":
+        thanks = surveys.answer_by_sms(session, clock, number, int(command.argument))
+        if thanks is not None:
+            return thanks
+    return answers.UNKNOWN_SENDER
+
+
 def handle_incoming(session: Session, clock: Clock, sender: str, text: str, *,
                     service_number: str = SERVICE_NUMBER, gateway_id: str | None = None) -> list[str]:
     """Handle one MO; returns the reply texts queued (numbered parts when long).
@@ -137,7 +148,7 @@ def handle_incoming(session: Session, clock: Clock, sender: str, text: str, *,
         return []
     line = _line(session, number)
     if line is None:
-        reply = answers.UNKNOWN_SENDER
+        reply = _stranger(session, clock, number, command)
     else:
         incoming.line_id = line.id
         customer = customers.get(session, line.customer_id)

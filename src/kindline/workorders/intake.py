@@ -4,6 +4,16 @@ due back out).
 
 The platform's external id is the natural key: importing the same file twice,
 or two files that repeat a complaint, makes one work order each.
+
+The 12315 SLA (response 24 h, resolution 5 days, policy complaint_12315) runs
+from the platform's received time, not from the import: the platform judges
+the reply and resolution rates on its own clock, so a complaint forwarded a
+day late has a day less. A complaint imported after a limit has passed is
+breached at once: its timer fires at the worker's next round and escalation.py
+does what a breach does. A received time in the future is refused for that
+line; one without an offset is read in local time. The received time is
+kept in the work order's creation event (data.received_at, local time), where
+the work order's API history shows it, and echoed in the replies.
 """
 
 from __future__ import annotations
@@ -17,12 +27,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kindline.core import timers
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock, parse_iso
 from kindline.core.errors import DomainError
 from kindline.customers import service as customers
 from kindline.customers.phone import is_mobile, normalize_mobile
-from kindline.workorders import service
+from kindline.workorders import deadlines, service
 from kindline.workorders.models import Survey, WorkOrder
 from kindline.workorders.types import OPEN_STATUSES
 
@@ -63,12 +74,32 @@ class ImportReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _complaint(raw: dict[str, Any]) -> dict[str, Any]:
+def _complaint(raw: dict[str, Any], clock: Clock) -> dict[str, Any]:
     missing = [name for name in PLATFORM_FIELDS if not str(raw.get(name) or "").strip()]
     if missing:
         raise ValueError(f"缺少字段：{', '.join(missing)}")
     received = parse_iso(str(raw["received_at"]))
+    received = clock.local(received if received.tzinfo else received.replace(tzinfo=clock.tz))
+    if received > clock.now():
+        raise ValueError(f"受理时间{received.isoformat()}晚于当前时间，请核对平台数据")
     return {**raw, "external_id": str(raw["external_id"]).strip()[:64], "received_at": received}
+
+
+def _received(session: Session, clock: Clock, order: WorkOrder, received: datetime) -> None:
+    """Keep the platform's received time in the creation event and start the
+    SLA clock there: the timers set at import time are cancelled, not left to
+    fire for a clock that no longer runs."""
+    created = next(event for event in order.events if event.action == "created")
+    created.data = {**created.data, "received_at": received.isoformat()}
+    for kind in deadlines.KINDS.values():
+        timers.cancel(session, clock, kind, deadlines.key_of(order))
+    service.apply_policy(order, received)
+    service.refresh_sla(session, clock, order)
+
+
+def received_at(order: WorkOrder) -> str | None:
+    """The platform's received time of a forwarded complaint (ISO, local time)."""
+    return next((event.data.get("received_at") for event in order.events if event.action == "created"), None)
 
 
 def import_12315(session: Session, clock: Clock, rows: Iterable[str]) -> ImportReport:
@@ -82,15 +113,17 @@ def import_12315(session: Session, clock: Clock, rows: Iterable[str]) -> ImportR
             raw = json.loads(text)
             if not isinstance(raw, dict):
                 raise ValueError("每行须为一个JSON对象")
-            item = _complaint(raw)
+            item = _complaint(raw, clock)
             phone = str(item["phone"]).strip()
             holder = customers.by_phone(session, normalize_mobile(phone)) if is_mobile(phone) else None
             with session.begin_nested():
-                _order, made = service.create(
+                order, made = service.create(
                     session, clock, None, type="complaint", description=str(item["content"])[:4000],
                     channel="12315", source=PLATFORM, external_id=item["external_id"],
                     customer_id=holder.id if holder else None, contact_name=str(item["complainant"])[:100],
                     contact_phone=phone[:20], priority="high", city=item.get("city"))
+                if made:
+                    _received(session, clock, order, item["received_at"])
         except (ValueError, DomainError) as exc:
             message = exc.message if isinstance(exc, DomainError) else str(exc)
             report.errors.append({"line": number, "error": message})
@@ -114,6 +147,7 @@ def replies_due(session: Session, since: datetime | None = None) -> Iterator[dic
     for order in session.scalars(stmt):
         survey = session.scalar(select(Survey).where(Survey.subject == "work_order", Survey.subject_id == order.id))
         replied = order.resolved_at or order.updated_at
-        yield {"external_id": order.external_id, "reply": order.resolution or order.reason or "",
-               "replied_at": replied.isoformat(), "result": RESULTS[order.status],
+        yield {"external_id": order.external_id, "received_at": received_at(order),
+               "reply": order.resolution or order.reason or "", "replied_at": replied.isoformat(),
+               "result": RESULTS[order.status],
                "satisfaction": survey.score if survey and survey.score is not None else None}
