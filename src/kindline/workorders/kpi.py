@@ -6,6 +6,12 @@ it. Its handling time is the policy calendar's working time from creation to
 its last resolution, less the time it waited for the customer (pending):
 exactly the time the SLA clock ran. Orders still open count against a limit
 only once they have passed it.
+
+A complaint's response and resolution limits are judged by replaying its SLA
+clocks from the history (Run): the clock it was created with and, after a move
+to the green channel, the new one. A limit breached on any clock stays
+breached (so is any limit an `sla_breach` event names), even when the green
+channel's clock is met later.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kindline.core.errors import Invalid
-from kindline.workorders import service
+from kindline.workorders import service, sla
 from kindline.workorders.models import Survey, WorkOrder, WorkOrderEvent
+from kindline.workorders.types import REOPEN_WINDOW
 
-REOPEN_WINDOW = timedelta(days=30)
 HOUR = 3600.0
+LIMITS = ("response", "resolution")
 
 
 @dataclass
@@ -47,6 +54,37 @@ class Share:
 
 
 @dataclass
+class Run:
+    """One SLA clock of a work order replayed from its events: the columns
+    sla.status reads, moved as service.transition and the green channel move them."""
+
+    policy: sla.Policy
+    sla_started_at: datetime
+    responded_at: datetime | None = None
+    resolved_at: datetime | None = None
+    paused_seconds: int = 0
+    paused_since: datetime | None = None
+
+    def step(self, event: WorkOrderEvent) -> None:
+        """A transition or reopen event."""
+        if event.from_status == "pending" and self.paused_since is not None:
+            self.paused_seconds = sla.paused_so_far(self, self.policy, event.at)
+            self.paused_since = None
+        if event.to_status == "pending":
+            self.paused_since = event.at
+        if self.responded_at is None and event.actor.startswith("staff:"):
+            self.responded_at = event.at
+        if event.to_status == "resolved":
+            self.resolved_at = event.at
+        if event.action == "reopen":
+            self.resolved_at = None
+
+    def replaced(self, event: WorkOrderEvent, policy: sla.Policy) -> Run:
+        """The green channel's new clock: from now, paused if the order waits for the customer."""
+        return Run(policy, event.at, paused_since=event.at if self.paused_since is not None else None)
+
+
+@dataclass
 class History:
     order: WorkOrder
     resolved_at: datetime | None = None
@@ -54,6 +92,9 @@ class History:
     reopened: list[datetime] = field(default_factory=list)
     pauses: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     breaches: int = 0
+    breached: set[str] = field(default_factory=set)  # limits an sla_breach event names
+    earlier: list[sla.Status] = field(default_factory=list)  # clocks the green channel replaced, when it did
+    run: Run | None = None  # the clock in force
 
     def handling_seconds(self, until: datetime) -> float:
         calendar = service.policy_of(self.order).calendar
@@ -61,6 +102,55 @@ class History:
         total = calendar.elapsed(self.order.created_at, end)
         waited = sum(calendar.elapsed(start, min(stop or end, end)) for start, stop in self.pauses)
         return max(0.0, total - waited)
+
+    def kept(self, which: str, now: datetime) -> bool | None:
+        """Whether the `which` limit (response, resolution) was kept: False once
+        any clock breached it, True when the clock in force met it, None while
+        it is still running (or the policy sets no such limit)."""
+        if self.run is None:  # no creation in the history: nothing to judge
+            return None
+        last = getattr(sla.status(self.run, self.run.policy, now), which).state
+        states = [getattr(status, which).state for status in self.earlier] + [last]
+        if which in self.breached or "breached" in states:
+            return False
+        return True if last == "met" else None
+
+    def replay(self, events: list[WorkOrderEvent]) -> None:
+        for event in events:
+            if event.action == "created":
+                self.run = Run(_first_policy(self.order, events), event.at)
+            elif event.action == "sla_breach":
+                self.breaches += 1
+                self.breached.add((event.data or {}).get("limit", ""))
+            elif event.action == "green" and self.run is not None:
+                self.earlier.append(sla.status(self.run, self.run.policy, event.at))
+                self.run = self.run.replaced(event, service.policies().by_code(event.data["policy"]))
+            if event.action not in ("transition", "reopen"):
+                continue
+            if self.run is not None:
+                self.run.step(event)
+            if event.to_status == "pending":
+                self.pauses.append((event.at, None))
+            elif event.from_status == "pending" and self.pauses:
+                self.pauses[-1] = (self.pauses[-1][0], event.at)
+            if event.to_status == "resolved":
+                self.resolved_at = event.at
+                self.first_resolved_at = self.first_resolved_at or event.at
+            if event.action == "reopen":
+                self.reopened.append(event.at)
+                self.resolved_at = None
+
+
+def _first_policy(order: WorkOrder, events: list[WorkOrderEvent]) -> sla.Policy:
+    """The policy the order was created with: the one a move to the green channel
+    replaced (kept in its event), else the one in force."""
+    green = next((e for e in events if e.action == "green"), None)
+    if green is None:
+        return service.policy_of(order)
+    code = (green.data or {}).get("from_policy")
+    if code is None:  # a green event recorded before the replaced policy was kept
+        return service.policies().for_facts({**service._facts(order), "green": False})
+    return service.policies().by_code(code)
 
 
 def _histories(session: Session, start: datetime, end: datetime, city: str | None,
@@ -74,24 +164,12 @@ def _histories(session: Session, start: datetime, end: datetime, city: str | Non
     orders = {o.id: History(o) for o in session.scalars(stmt)}
     if not orders:
         return []
-    events = session.scalars(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id.in_(list(orders)))
-                             .order_by(WorkOrderEvent.work_order_id, WorkOrderEvent.id))
-    for event in events:
-        history = orders[event.work_order_id]
-        if event.action == "sla_breach":
-            history.breaches += 1
-        if event.action not in ("transition", "reopen"):
-            continue
-        if event.to_status == "pending":
-            history.pauses.append((event.at, None))
-        elif event.from_status == "pending" and history.pauses:
-            history.pauses[-1] = (history.pauses[-1][0], event.at)
-        if event.to_status == "resolved":
-            history.resolved_at = event.at
-            history.first_resolved_at = history.first_resolved_at or event.at
-        if event.action == "reopen":
-            history.reopened.append(event.at)
-            history.resolved_at = None
+    events: dict[int, list[WorkOrderEvent]] = defaultdict(list)
+    for event in session.scalars(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id.in_(list(orders)))
+                                 .order_by(WorkOrderEvent.work_order_id, WorkOrderEvent.id)):
+        events[event.work_order_id].append(event)
+    for work_order_id, history in orders.items():
+        history.replay(events[work_order_id])
     return list(orders.values())
 
 
@@ -112,24 +190,25 @@ def _percentiles(values: list[float]) -> dict:
     if not values:
         return {"median_hours": None, "p90_hours": None}
     hours = sorted(v / HOUR for v in values)
-    p90 = hours[min(len(hours) - 1, max(0, round(0.9 * len(hours) + 0.5) - 1))]
+    p90 = hours[-(-9 * len(hours) // 10) - 1]  # nearest rank: the ceil(0.9 n)-th value
     return {"median_hours": round(statistics.median(hours), 2), "p90_hours": round(p90, 2)}
 
 
 def compute(session: Session, now: datetime, start: datetime, end: datetime, *, city: str | None = None,
             type: str | None = None) -> dict:
     histories = _histories(session, start, end, city, type)
-    complaints = [h for h in histories if h.order.type == "complaint"]
-    response, resolution = Share(), Share()
-    for history in complaints:
-        status = service.sla_status(history.order, now)
-        for share, limit in ((response, status.response), (resolution, status.resolution)):
-            if limit.state in ("met", "breached"):
-                share.add(limit.state == "met")
+    within = {which: Share() for which in LIMITS}
+    for history in histories:
+        if history.order.type != "complaint":
+            continue
+        for which in LIMITS:
+            kept = history.kept(which, now)
+            if kept is not None:
+                within[which].add(kept)
     platform = [h for h in histories if h.order.source == "12315"]
     replied = Share(target=1.0)
     for history in platform:
-        replied.add(history.resolved_at is not None or history.order.status in ("closed",))
+        replied.add(history.first_resolved_at is not None)
     effective = _effective(histories)
     by_type: dict[str, list[float]] = defaultdict(list)
     for history in histories:
@@ -141,8 +220,8 @@ def compute(session: Session, now: datetime, start: datetime, end: datetime, *, 
         "installed_within_24h": _within(histories, {"installation", "relocation"}, 24, now, 0.90).as_dict(),
         "installed_within_72h": _within(histories, {"installation", "relocation"}, 72, now, 0.95).as_dict(),
         "repaired_within_24h": _within(histories, {"repair"}, 24, now, 0.98, area="urban").as_dict(),
-        "complaint_response_within_limit": response.as_dict(),
-        "complaint_resolution_within_limit": resolution.as_dict(),
+        "complaint_response_within_limit": within["response"].as_dict(),
+        "complaint_resolution_within_limit": within["resolution"].as_dict(),
         "reply_rate_12315": replied.as_dict(),
         "effective_resolution": effective.as_dict(),
         "satisfaction": _satisfaction(session, start, end, city).as_dict(),

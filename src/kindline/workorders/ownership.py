@@ -8,6 +8,8 @@ were passed around (推诿) counts them from the history.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -81,6 +83,7 @@ def to_green_channel(session: Session, clock: Clock, principal: Principal | None
     if not (reason or "").strip():
         raise Invalid("reason_required", "转入绿色通道须填写原因。", "a reason is required")
     now = clock.now()
+    was = _clock_so_far(order, now)
     order.green = True
     if order.paused_since is not None:  # the new clock starts running now
         order.paused_since = now if order.status == "pending" else None
@@ -89,11 +92,22 @@ def to_green_channel(session: Session, clock: Clock, principal: Principal | None
     team = teams.for_work(session, order.type, order.city, True)
     order.team_id = team.id if team else order.team_id
     service.record(session, clock, order, principal, "green", reason=reason,
-                   data={"team_id": order.team_id, "policy": order.policy_code})
+                   data={"team_id": order.team_id, "policy": order.policy_code, **was})
     if team is not None:
         service.notify(session, clock, order, [team.supervisor_id], "green", f"工单{order.id}转入绿色通道：{reason}")
     service.refresh_sla(session, clock, order)
     return order
+
+
+def _clock_so_far(order: WorkOrder, now: datetime) -> dict:
+    """The clock the green channel replaces, as it stood: kept in the green
+    event so its limits (and a breach of them) stay in the history; the KPIs
+    read `from_policy` to replay it."""
+    status = service.sla_status(order, now)
+    return {"from_policy": order.policy_code, "from_started_at": order.sla_started_at.isoformat(),
+            **{f"from_{which}": {"due_at": limit.due_at.isoformat() if limit.due_at else None,
+                                 "state": limit.state}
+               for which, limit in (("response", status.response), ("resolution", status.resolution))}}
 
 
 def note(session: Session, clock: Clock, principal: Principal, order: WorkOrder, text: str) -> WorkOrder:
@@ -112,8 +126,8 @@ def passed_around(session: Session, *, city: str | None = None, minimum: int = P
               .group_by(WorkOrderEvent.work_order_id).having(func.count() >= minimum).subquery())
     stmt = (select(WorkOrder, counts.c.n).join(counts, counts.c.work_order_id == WorkOrder.id)
             .order_by(counts.c.n.desc(), WorkOrder.id).limit(limit))
-    if city:
-        stmt = stmt.where(WorkOrder.city == city)
+    if city:  # the city handling it, and the line's home city (跨城市: the home city sees it too)
+        stmt = stmt.where((WorkOrder.city == city) | (WorkOrder.home_city == city))
     return [(order, n) for order, n in session.execute(stmt)]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,9 +35,11 @@ from kindline.workorders.types import (
     OPEN_STATUSES,
     PRIORITIES,
     REASON_REQUIRED,
+    REOPEN_WINDOW,
     STATUS_NAMES,
     TRANSITIONS,
     TYPES,
+    allowed_moves,
     is_reopen,
 )
 
@@ -216,7 +218,8 @@ def _may_move(order: WorkOrder, principal: Principal | None, to: str) -> None:
     if not principal.is_staff:
         if principal.id != order.customer_id:
             raise Forbidden("not_allowed", "只能处理本人的工单。", "subscribers act only on their own work orders")
-        if to not in ("closed", "inProgress", "cancelled") or (to == "cancelled" and order.status != "acknowledged"):
+        confirm, object_, cancel = to == "closed", is_reopen(order.status, to), to == "cancelled"
+        if not (confirm or object_ or cancel) or (cancel and order.status != "acknowledged"):
             raise Forbidden("not_allowed", "您可以确认解决、提出异议或撤销尚未处理的工单。",
                             "subscribers may confirm, object, or cancel before work starts")
         return
@@ -229,15 +232,20 @@ def _may_move(order: WorkOrder, principal: Principal | None, to: str) -> None:
 
 def transition(session: Session, clock: Clock, principal: Principal | None, order: WorkOrder, to: str,
                reason: str = "") -> WorkOrder:
-    """Move to `to`; an illegal move is a 409 naming the allowed ones."""
+    """Move to `to`; an illegal move is a 409 naming the allowed ones. A closed
+    order is reopened only within REOPEN_WINDOW of its resolution."""
     if to not in STATUS_NAMES:
         raise Invalid("invalid_status", "工单状态不正确。", f"unknown status {to!r}")
-    allowed = TRANSITIONS[order.status]
+    allowed = allowed_moves(order.status, order.resolved_at, clock.now())
     if to not in allowed:
+        details = {"from": order.status, "to": to, "allowed": sorted(allowed)}
+        if to in TRANSITIONS[order.status]:  # a closed order past its reopen window
+            raise Conflict("reopen_window_passed",
+                           f"工单解决已超过{REOPEN_WINDOW.days}天，不能重新处理；如问题仍在，请新建工单。",
+                           f"work order {order.id} was resolved more than {REOPEN_WINDOW.days} days ago", details)
         raise Conflict("invalid_transition",
                        f"工单{STATUS_NAMES[order.status]}，不能改为{STATUS_NAMES[to]}。",
-                       f"work order {order.id} cannot go from {order.status} to {to}",
-                       {"from": order.status, "to": to, "allowed": sorted(allowed)})
+                       f"work order {order.id} cannot go from {order.status} to {to}", details)
     reopen = is_reopen(order.status, to)
     reason = (reason or "").strip()
     if (to in REASON_REQUIRED or reopen or to == "resolved") and not reason:
@@ -257,7 +265,7 @@ def transition(session: Session, clock: Clock, principal: Principal | None, orde
         order.resolved_at, order.resolution = now, reason
         _complete_sale(session, clock, order)
     if reopen:
-        order.resolved_at = None
+        order.resolved_at = order.closed_at = None
     if to == "closed":
         order.closed_at = now
     if to in ("cancelled", "rejected"):
@@ -296,12 +304,22 @@ def visible(principal: Principal, order: WorkOrder) -> WorkOrder:
     return order
 
 
+def next_due_at():
+    """The SQL of the order's nearest deadline: the response due time while
+    nobody has responded and it comes first, else the resolution due time (a
+    CASE: SQLite's min(a, b) and PostgreSQL's LEAST differ)."""
+    response_first = and_(WorkOrder.responded_at.is_(None), WorkOrder.response_due_at.is_not(None),
+                          WorkOrder.response_due_at < WorkOrder.resolution_due_at)
+    return case((response_first, WorkOrder.response_due_at), else_=WorkOrder.resolution_due_at)
+
+
 def query(*, customer_id: int | None = None, status: str | None = None, type: str | None = None,
           city: str | None = None, team_id: int | None = None, open_only: bool = False,
           owner_id: int | None = None):
-    """Work orders, soonest resolution due first (the queue's order). A city
-    sees what it handles and what concerns its lines elsewhere (跨城市)."""
-    stmt = select(WorkOrder).order_by(WorkOrder.resolution_due_at, WorkOrder.id)
+    """Work orders, soonest breach first (the queue's order): by the nearer of
+    the unanswered response limit and the resolution limit. A city sees what
+    it handles and what concerns its lines elsewhere (跨城市)."""
+    stmt = select(WorkOrder).order_by(next_due_at(), WorkOrder.id)
     if customer_id is not None:
         stmt = stmt.where(WorkOrder.customer_id == customer_id)
     if status:

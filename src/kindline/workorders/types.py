@@ -3,10 +3,15 @@
 Statuses are TM Forum's Trouble Ticket (TMF621) names, so operators' systems
 that speak TMF621 map one to one. "Reopened" is not a status of its own: a
 resolved order the customer objects to goes back to inProgress, and the
-history marks that move as a reopen (KPIs count it from there).
+history marks that move as a reopen (KPIs count it from there). A closed order
+may be reopened the same way (by the customer or staff) within 30 days of its
+resolution, so that "resolved and not reopened within 30 days" can be measured;
+after that the move is refused and a new work order is the way.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 TYPES = {
     "installation": "装机",
@@ -30,7 +35,9 @@ STATUS_NAMES = {
     "rejected": "已驳回",
 }
 OPEN_STATUSES = frozenset({"acknowledged", "inProgress", "pending", "held"})
+# No work is done on these; a closed order comes back only by a reopen (REOPEN_WINDOW).
 FINAL_STATUSES = frozenset({"closed", "cancelled", "rejected"})
+REOPEN_WINDOW = timedelta(days=30)  # after the resolution, for a closed order
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "acknowledged": frozenset({"inProgress", "pending", "held", "resolved", "cancelled", "rejected"}),
@@ -38,7 +45,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "pending": frozenset({"inProgress", "held", "resolved", "cancelled"}),
     "held": frozenset({"inProgress", "pending", "resolved", "cancelled"}),
     "resolved": frozenset({"closed", "inProgress"}),
-    "closed": frozenset(),
+    "closed": frozenset({"inProgress"}),  # a reopen, within REOPEN_WINDOW of the resolution
     "cancelled": frozenset(),
     "rejected": frozenset(),
 }
@@ -54,4 +61,13 @@ CHANNELS = {
 
 
 def is_reopen(old: str, new: str) -> bool:
-    return old == "resolved" and new == "inProgress"
+    return old in ("resolved", "closed") and new == "inProgress"
+
+
+def allowed_moves(status: str, resolved_at: datetime | None, now: datetime) -> frozenset[str]:
+    """The moves open at `now`: TRANSITIONS, less the reopen of a closed order
+    whose resolution is more than REOPEN_WINDOW ago."""
+    moves = TRANSITIONS[status]
+    if status == "closed" and (resolved_at is None or now - resolved_at > REOPEN_WINDOW):
+        return moves - {"inProgress"}
+    return moves
