@@ -156,9 +156,11 @@ def test_an_order_and_a_work_order_made_during_the_call_are_linked_to_it(runtime
         "district": "鼓楼区", "detail": "中山路8号"})
     assert made.status_code == 303, made.text
     order_id = int(re.search(r"/console/orders/(\d+)", made.headers["location"]).group(1))
-    link = re.search(r'href="(/console/customers/\d+/workorders/new[^"]*)"', page).group(1).replace("&amp;", "&")
+    link = _work_order_link(page)
+    assert "channel=hotline" in link  # a call is filed as a hotline work order
     form = client.get(link)
     assert form.status_code == 200 and "新建工单" in form.text
+    assert '<option value="hotline" selected>热线</option>' in form.text
     filed = client.post(f"/console/customers/{elder.id}/workorders", follow_redirects=False, data={
         "csrf_token": csrf_of(form.text), "idempotency_key": idempotency_key_of(form.text), "type": "complaint",
         "description": "老人来电反映地址变更后账单寄错", "channel": "hotline", "priority": "normal", "city": "南京市"})
@@ -181,6 +183,30 @@ def test_an_order_and_a_work_order_made_during_the_call_are_linked_to_it(runtime
     refused = _post(client, f"/console/hotline/desk/contacts/{contact_id}/dispose",
                     {"resolved": "yes", "order_ids": "999999"})
     assert refused.status_code == 404 and "999999" in refused.text
+
+
+def _work_order_link(desk_page: str) -> str:
+    return re.search(r'href="(/console/customers/\d+/workorders/new[^"]*)"', desk_page).group(1).replace("&amp;", "&")
+
+
+def test_a_chat_contact_files_its_work_order_as_chat(runtime, client, floor):
+    elder = floor["elder"]
+    staff_login(client, floor["agent"])
+    _post(client, "/console/hotline/desk/state", {"state": "available"})
+    with transaction(runtime.sessions) as session:
+        contact_id = service.arrive(session, runtime.clock, elder.phone, "10000", channel="chat")[0].id
+    _post(client, f"/console/hotline/desk/contacts/{contact_id}/answer")
+    link = _work_order_link(_desk(client))
+    assert "channel=chat" in link and "type=complaint" in link
+    form = client.get(link).text
+    assert '<option value="chat" selected>在线客服</option>' in form and 'value="hotline" selected' not in form
+    filed = client.post(f"/console/customers/{elder.id}/workorders", follow_redirects=False, data={
+        "csrf_token": csrf_of(form), "idempotency_key": idempotency_key_of(form), "type": "complaint",
+        "description": "老人在线反映宽带网速慢", "channel": "chat", "priority": "normal", "city": "南京市"})
+    assert filed.status_code == 303, filed.text
+    work_order_id = int(re.search(r"/console/workorders/(\d+)", filed.headers["location"]).group(1))
+    with runtime.sessions() as session:
+        assert workorders.get(session, work_order_id).channel == "chat"
 
 
 def test_a_refused_step_is_shown_on_the_desk_in_chinese(runtime, client, floor):

@@ -17,10 +17,13 @@ from kindline.core.auth.models import StaffUser
 from kindline.core.auth.principal import Principal
 from kindline.core.auth.service import staff_principal
 from kindline.core.db import transaction
+from kindline.halls import service as halls
+from kindline.halls import tickets
 from kindline.web.render import ELDER_COOKIE
 from kindline.workorders import field, service, surveys, teams
 from kindline.workorders.models import Appointment, WorkOrder, WorkOrderEvent
 from tests.factories import load_demo_catalog
+from tests.halls.conftest import make_hall
 from tests.web import seed
 from tests.web.session_helpers import csrf_of, idempotency_key_of, portal_login, staff_login
 
@@ -97,10 +100,16 @@ def queue_ids(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'href="/console/workorders/(\d+)">第\d+号', html)]
 
 
+def queue_row(html: str, work_order_id: int) -> str:
+    return re.search(rf'<tr class="row-\w+">\s*<td><a href="/console/workorders/{work_order_id}">.*?</tr>', html,
+                     re.S).group(0)
+
+
 def test_the_queue_shows_open_orders_soonest_breach_first(client, runtime, people, crew):
     me = people["me"]
-    # Sunday 10:00. A complaint: answer within 2 h, resolve within 48 h; a repair: 24 h; a
-    # consultation: 8 working hours, counted from Monday 09:00 (due Monday 17:00).
+    # Sunday 10:00. A complaint: answer within 2 h (12:00), resolve within 48 h; a repair: 24 h
+    # (Monday 10:00); a consultation: answer in 2 and resolve in 8 working hours, counted from
+    # Monday 09:00 (answer by Monday 11:00). The nearer of the open limits comes first.
     complaint = make_order(runtime, crew.agent, me)
     repair = make_order(runtime, crew.agent, me, "repair", "宽带无法上网", "broadband")
     consultation = make_order(runtime, crew.agent, me, "consultation", "咨询套餐")
@@ -109,8 +118,12 @@ def test_the_queue_shows_open_orders_soonest_breach_first(client, runtime, peopl
     staff_login(client, crew.agent)
 
     page = client.get("/console/workorders").text
-    assert queue_ids(page) == [repair, consultation, complaint]
+    assert queue_ids(page) == [complaint, repair, consultation]
     assert "正常" in page and 'class="countdown"' in page and "/static/countdown.js" in page
+    row = queue_row(page, complaint)  # the nearer limit is the one counted down and shown as due
+    assert re.search(r'class="countdown" role="timer" data-due="\d+" data-label="响应">响应剩余2小时</span>', row)
+    assert "响应 <time" in row and "11-22 12:00" in row and "处理剩余2天" in row
+    assert "处理 <time" in queue_row(page, repair) and "11-23 10:00" in queue_row(page, repair)
     assert re.search(r'data-server-now="\d+"', page) and re.search(r'class="countdown" role="timer" data-due="\d+"', page)
 
     runtime.clock.advance(20 * 3600)  # the repair is past 80% of its 24 h; nobody answered the complaint in 2 h
@@ -124,6 +137,12 @@ def test_the_queue_shows_open_orders_soonest_breach_first(client, runtime, peopl
     assert queue_ids(client.get("/console/workorders", params={"team": "NJ-FIELD"}).text) == [repair]
     assert queue_ids(client.get("/console/workorders", params={"city": "苏州市"}).text) == []
     assert client.get("/console/workorders", params={"team": "NOPE"}).status_code == 200
+    assert queue_ids(page) == [complaint, repair, consultation]  # the breached response first
+
+    move(runtime, crew.agent, complaint, "inProgress")  # answered at last: its resolution (Tuesday) counts now
+    page = client.get("/console/workorders").text
+    assert queue_ids(page) == [repair, consultation, complaint]
+    assert "处理 <time" in queue_row(page, complaint) and "11-24 10:00" in queue_row(page, complaint)
 
 
 def test_a_transition_with_a_bad_reason_is_refused_in_chinese_and_changes_nothing(client, runtime, people, crew):
@@ -173,6 +192,36 @@ def test_an_agent_creates_a_work_order_from_the_customer_page_once(client, runti
         assert len(orders) == 1 and orders[0].owner_id == crew.ids["agent"] and orders[0].type == "repair"
     page = client.get(first.headers["location"]).text
     assert "工单已创建。" in page and "南京装维班组" in page and "张客服" in page
+
+
+def test_the_hall_counter_files_a_work_order_for_the_known_visitor_as_hall(client, runtime, people, crew):
+    me = people["me"]
+    hall_id = make_hall(runtime, open_counters=(3, 4))
+    clerk = seed.staff_user(runtime, "clerk", "hall_clerk", display_name="赵营业")
+    with transaction(runtime.sessions) as session:
+        for phone in (me.phone, None):  # counter 3 calls 李明, counter 4 a visitor nobody knows
+            tickets.take(session, runtime.clock, None, halls.get(session, hall_id), category="business", phone=phone)
+    token = staff_login(client, clerk)
+    link = f"/console/customers/{me.id}/workorders/new?channel=hall"
+    for number in (3, 4):
+        assert client.post(f"/console/halls/{hall_id}/counters/{number}/call", data={"csrf_token": token},
+                           follow_redirects=False).status_code == 303
+    assert "/workorders/new" not in client.get(f"/console/halls/{hall_id}/counters/4").text
+    counter = client.get(f"/console/halls/{hall_id}/counters/3").text
+    assert f'href="{link}">新建工单</a>' in counter
+
+    form = client.get(link).text
+    assert '<option value="hall" selected>营业厅</option>' in form
+    filed = client.post(f"/console/customers/{me.id}/workorders", follow_redirects=False, data={
+        "csrf_token": token, "idempotency_key": idempotency_key_of(form), "type": "complaint", "line_id": "",
+        "description": "客户到厅反映话费扣费有疑问", "channel": "hall", "priority": "normal", "city": "南京市"})
+    assert filed.status_code == 303, filed.text
+    with runtime.sessions() as session:
+        order = session.scalars(select(WorkOrder)).one()
+        clerk_id = session.scalar(select(StaffUser.id).where(StaffUser.username == clerk))
+        assert (order.channel, order.owner_id, order.customer_id) == ("hall", clerk_id, me.id)
+    assert client.get(f"/console/customers/{me.id}/workorders/new", params={"channel": "portal"}).text.count(
+        '<option value="hotline" selected>') == 1  # not a staff channel: the form's default
 
 
 def test_dispatch_notes_booking_and_the_supervisors_forms(client, runtime, people, crew):

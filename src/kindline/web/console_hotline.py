@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -76,9 +77,13 @@ def _caller_view(session, clock, contact) -> dict | None:
     line = next((ln for ln in mobiles if ln.number == contact.caller), mobiles[0] if mobiles else None)
     balance = billing.balance_of(session, clock, line) if line is not None else None
     orders = list(session.scalars(workorders.query(customer_id=customer.id, open_only=True).limit(OPEN_WORK_ORDERS)))
+    # The work-order form, preset to this contact's channel: a chat is filed as chat, a call as hotline.
+    form = {"type": "complaint", "channel": "chat" if contact.channel == "chat" else "hotline",
+            **({"line_id": line.id} if line is not None else {})}
     return {"customer": customer, "segments": [(s, SEGMENT_NAMES_ZH.get(s, s)) for s in segments],
             "elderly": "elderly" in segments, "care": "care_archive" in segments, "vip_level": customer.vip_level,
-            "age": customers.age(customer, clock), "line": line, "balance": balance, "work_orders": orders}
+            "age": customers.age(customer, clock), "line": line, "balance": balance, "work_orders": orders,
+            "new_work_order": f"/console/customers/{customer.id}/workorders/new?{urlencode(form)}"}
 
 
 def _seat(session, staff_id: int):

@@ -69,8 +69,9 @@ def _filters(type: str, team: str, city: str, state: str, mine: int) -> dict:
 @router.get("/workorders")
 def queue(request: Request, session: DbSession, staff: identity.Staff, type: str = "", team: str = "",
           city: str = "", state: str = "", mine: int = 0, offset: int = 0):
-    """Open work orders ordered by resolution due (service.query); the SLA
-    state is computed per order, so filtering on it reads up to MAX_SCAN."""
+    """Open work orders, soonest breach first (service.query: the nearer of an
+    unanswered response limit and the resolution limit); the SLA state is
+    computed per order, so filtering on it reads up to MAX_SCAN."""
     staff.require(WORKORDERS_READ)
     clock = get_runtime(request).clock
     now = clock.now()
@@ -125,10 +126,12 @@ def _create_page(request: Request, session, staff, customer_id: int, values: dic
 
 @router.get("/customers/{customer_id}/workorders/new")
 def new_workorder(request: Request, session: DbSession, staff: identity.Staff, customer_id: int,
-                  line_id: str = "", type: str = "complaint"):
+                  line_id: str = "", type: str = "complaint", channel: str = "hotline"):
+    """The form, preset by where the link came from: the hotline desk sends
+    channel=hotline or chat, the hall counter channel=hall."""
     customer = customers.get(session, customer_id)
     values = {"line_id": line_id, "type": type if type in TYPES else "complaint", "priority": "normal",
-              "channel": "hotline", "city": customer.city}
+              "channel": channel if channel in STAFF_CHANNELS else "hotline", "city": customer.city}
     return _create_page(request, session, staff, customer_id, values)
 
 

@@ -22,6 +22,7 @@ def page_routers() -> list[APIRouter]:
         console_kpi,
         console_money,
         console_orders,
+        console_reports,
         console_sms,
         console_staffing,
         console_surveys,
@@ -38,7 +39,7 @@ def page_routers() -> list[APIRouter]:
     )
 
     modules = (home, console, console_customer, console_orders, console_money, console_sms, console_kpi,
-               console_workorders, console_workorder_forms, console_field, console_surveys, console_hotline,
+               console_workorders, console_workorder_forms, console_reports, console_field, console_surveys, console_hotline,
                console_staffing, console_halls, hall_floor, portal, portal_lines, portal_money, portal_halls, portal_classes,
                portal_workorders)
     routers = [module.router for module in modules]

@@ -64,7 +64,8 @@ class SlaView:
     state_name: str
     warn_epoch: int | None  # the earliest warning / due moment still ahead, for the badge to turn itself
     due_epoch: int | None
-    countdowns: list[Countdown]
+    countdowns: list[Countdown]  # nearest first
+    nearest: Countdown | None  # the limit to breach first: the queue's order (service.next_due_at)
 
     @property
     def paused(self) -> bool:
@@ -79,15 +80,17 @@ def sla_view(order: WorkOrder, now: datetime) -> SlaView:
     status = service.sla_status(order, now)
     running = [(which, getattr(status, which)) for which in ("response", "resolution")]
     running = [(which, limit) for which, limit in running if limit.due_at is not None and limit.met_at is None]
-    countdowns = [] if status.paused or order.status not in ("acknowledged", "inProgress", "pending", "held") else [
-        Countdown(LIMIT_NAMES[which], limit.due_at,
-                  countdown_text(LIMIT_NAMES[which], (limit.due_at - now).total_seconds()))
-        for which, limit in running]
+    running.sort(key=lambda item: item[1].due_at)
+    limits = [Countdown(LIMIT_NAMES[which], limit.due_at,
+                        countdown_text(LIMIT_NAMES[which], (limit.due_at - now).total_seconds()))
+              for which, limit in running]
+    countdowns = [] if status.paused or order.status not in ("acknowledged", "inProgress", "pending", "held") else limits
     warns = [limit.warn_at for _, limit in running if limit.warn_at is not None]
     dues = [limit.due_at for _, limit in running]
     return SlaView(status=status, state=status.state, state_name=SLA_STATES[status.state],
                    warn_epoch=int(min(warns).timestamp()) if warns else None,
-                   due_epoch=int(min(dues).timestamp()) if dues else None, countdowns=countdowns)
+                   due_epoch=int(min(dues).timestamp()) if dues else None, countdowns=countdowns,
+                   nearest=limits[0] if limits else None)
 
 
 def staff_names(session: Session, ids) -> dict[int, str]:
