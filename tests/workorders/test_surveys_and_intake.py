@@ -4,20 +4,23 @@ intake and its replies, and business orders that need a technician."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from kindline.core.auth.principal import Principal
 from kindline.core.db import transaction
 from kindline.core.sms import SmsMessage
+from kindline.core.timers import Timer
 from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.orders.models import Order
 from kindline.sms.hall import handle_incoming
-from kindline.workorders import intake, service, surveys
+from kindline.workorders import deadlines, intake, service, surveys
 from kindline.workorders.models import Survey, WorkOrder
 from tests.factories import load_demo_catalog, mobile_number, register, subscriber_headers
+from tests.web import seed
+from tests.web.session_helpers import staff_login
 from tests.workorders.conftest import Holder, created, move
 from tests.workorders.test_escalation import run_timers
 
@@ -188,3 +191,112 @@ def test_the_12315_kpis_count_the_platform_s_work_orders_only(client, runtime, d
     assert report["satisfaction_12315"] == {"met": 1, "counted": 1, "rate": 1.0, "target": 0.99}
     assert report["satisfaction"]["counted"] == 2 and report["satisfaction"]["rate"] == 0.5
     assert report["effective_resolution_12315"]["counted"] == 1
+
+
+def test_the_12315_sla_runs_from_the_platform_s_received_time(client, runtime, desk):
+    """Received two hours before the import: both limits count from then, the
+    work order's history and the reply show the received time, and the SLA
+    timers set at import time are cancelled for those at the platform's time."""
+    received = runtime.clock.local_now() - timedelta(hours=2)
+    naive = (runtime.clock.local_now() - timedelta(hours=3)).replace(tzinfo=None, microsecond=0)
+    future = runtime.clock.local_now() + timedelta(minutes=10)
+    rows = [json.dumps({**COMPLAINTS[0], "received_at": received.isoformat()}, ensure_ascii=False),
+            json.dumps({**COMPLAINTS[1], "received_at": future.isoformat()}, ensure_ascii=False),
+            json.dumps({**COMPLAINTS[1], "external_id": "12315-A9", "received_at": naive.isoformat()},
+                       ensure_ascii=False)]
+    with transaction(runtime.sessions) as session:
+        report = intake.import_12315(session, runtime.clock, rows)
+    assert report.created == 2 and [e["line"] for e in report.errors] == [2]
+    assert "晚于当前时间" in report.errors[0]["error"]
+    with runtime.sessions() as session:
+        order = session.scalar(select(WorkOrder).where(WorkOrder.external_id == "12315-A1"))
+        assert order.sla_started_at == received and order.created_at == runtime.clock.now()
+        assert order.response_due_at == received + timedelta(hours=24)
+        assert order.resolution_due_at == received + timedelta(days=5)
+        timers = session.scalars(select(Timer).where(Timer.kind.in_(list(deadlines.KINDS.values())),
+                                                     Timer.payload["work_order_id"].as_integer() == order.id)).all()
+        pending = sorted(t.due_at for t in timers if t.cancelled_at is None)
+        assert {t.key for t in timers if t.cancelled_at is None} == {deadlines.key_of(order)}
+        assert pending == sorted([received + timedelta(hours=24 * 0.8), received + timedelta(hours=24),
+                                  received + timedelta(days=5 * 0.8), received + timedelta(days=5)])
+        import_key = f"{order.id}@{int(runtime.clock.now().timestamp())}"
+        assert {t.key for t in timers if t.cancelled_at is not None} == {import_key}
+        local = session.scalar(select(WorkOrder).where(WorkOrder.external_id == "12315-A9"))
+        assert local.sla_started_at == naive.replace(tzinfo=runtime.clock.tz)  # no offset: local time
+        assert session.scalar(select(func.count()).select_from(WorkOrder)
+                              .where(WorkOrder.external_id == "12315-A2")) == 0
+        order_id = order.id
+    answer = client.get(f"/api/v1/workorders/{order_id}", headers=desk.agent.headers).json()
+    assert answer["history"][0]["data"]["received_at"] == received.isoformat()
+    assert datetime.fromisoformat(answer["sla"]["response_due_at"]) == received + timedelta(hours=24)
+    move(client, desk.supervisor.headers, order_id, "resolved", "已退还多扣费用")
+    with runtime.sessions() as session:
+        (reply,) = intake.replies_due(session)
+    assert reply["external_id"] == "12315-A1" and reply["received_at"] == received.isoformat()
+
+
+def test_a_12315_complaint_forwarded_past_its_response_limit_is_breached_at_once(runtime, desk):
+    received = runtime.clock.local_now() - timedelta(hours=25)
+    with transaction(runtime.sessions) as session:
+        intake.import_12315(session, runtime.clock, [json.dumps(
+            {**COMPLAINTS[0], "received_at": received.isoformat()}, ensure_ascii=False)])
+    with runtime.sessions() as session:
+        order = session.scalar(select(WorkOrder).where(WorkOrder.external_id == "12315-A1"))
+        status = service.sla_status(order, runtime.clock.now())
+        assert status.response.state == "breached" and status.resolution.state == "within"
+    run_timers(runtime)
+    with runtime.sessions() as session:
+        order = session.scalar(select(WorkOrder).where(WorkOrder.external_id == "12315-A1"))
+        assert order.escalation == 1
+        assert [e.data.get("limit") for e in order.events if e.action == "sla_breach"] == ["response"]
+
+
+def test_a_12315_complainant_who_holds_no_line_gets_a_call_and_the_reply_carries_the_score(client, runtime, desk):
+    """No customer behind the complainant's phone: at the close (here the 72-hour
+    one) a call task to that phone, with no customer and no SMS; the score the
+    call records goes back in the platform's reply, the 12315 satisfaction
+    counts it, and a 1 opens the supervisor's review as for a customer."""
+    with transaction(runtime.sessions) as session:
+        intake.import_12315(session, runtime.clock, [json.dumps(c, ensure_ascii=False) for c in COMPLAINTS])
+        orders = session.scalars(select(WorkOrder).where(WorkOrder.source == "12315").order_by(WorkOrder.id)).all()
+        assert [o.customer_id for o in orders] == [None, None]
+        happy, unhappy = (o.id for o in orders)
+    for work_order_id in (happy, unhappy):
+        move(client, desk.supervisor.headers, work_order_id, "resolved", "已退还多扣费用")
+    with runtime.sessions() as session:
+        assert [r["satisfaction"] for r in intake.replies_due(session)] == [None, None]
+    assert survey_of(runtime, happy) is None  # resolved, not yet closed
+    runtime.clock.advance(73 * 3600)
+    run_timers(runtime)
+    visits = {work_order_id: survey_of(runtime, work_order_id) for work_order_id in (happy, unhappy)}
+    assert {(s.customer_id, s.phone, s.method, s.status) for s in visits.values()} == {
+        (None, "13900001111", "call", "call_due"), (None, "13900002222", "call", "call_due")}
+    with runtime.sessions() as session:
+        assert not any("满意度" in text for text in session.scalars(
+            select(SmsMessage.text).where(SmsMessage.recipient.in_(["13900001111", "13900002222"]))))
+    tasks = client.get("/api/v1/surveys/call-tasks", headers=desk.agent.headers)
+    assert tasks.status_code == 200, tasks.text
+    assert {(t["subject_id"], t["customer_id"]) for t in tasks.json()} == {(happy, None), (unhappy, None)}
+    answered = client.post(f"/api/v1/surveys/{visits[happy].id}/call", headers=desk.agent.headers,
+                           json={"score": 5, "comment": "处理及时"})
+    assert answered.status_code == 200, answered.text
+    assert (answered.json()["customer_id"], answered.json()["review_status"]) == (None, None)
+
+    seed.staff_user(runtime, "caller", "agent")
+    token = staff_login(client, "caller")
+    page = client.get("/console/surveys")
+    assert page.status_code == 200 and "李四（12315投诉人，非本网用户）" in page.text and "张三" not in page.text
+    done = client.post(f"/console/surveys/{visits[unhappy].id}/call", data={"csrf_token": token, "score": "1"},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert survey_of(runtime, unhappy).review_status == "open" and survey_of(runtime, happy).review_status is None
+    seed.staff_user(runtime, "lead", "supervisor")
+    staff_login(client, "lead")
+    assert "低分复核（1）" in client.get("/console/surveys").text
+    with runtime.sessions() as session:
+        replies = {r["external_id"]: r["satisfaction"] for r in intake.replies_due(session)}
+    assert replies == {"12315-A1": 5, "12315-A2": 1}
+    today = runtime.clock.today().isoformat()
+    report = client.get("/api/v1/kpi/workorders", headers=desk.supervisor.headers,
+                        params={"from": today, "to": today}).json()
+    assert report["satisfaction_12315"] == {"met": 1, "counted": 2, "rate": 0.5, "target": 0.99}

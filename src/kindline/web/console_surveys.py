@@ -1,6 +1,7 @@
 """Return visits (满意度回访) on the console: the call tasks (the elderly, the
-care archive, and SMS surveys unanswered for 48 hours) with a form to record
-each call, and the open reviews of low scores for supervisors.
+care archive, SMS surveys unanswered for 48 hours, and 12315 complainants who
+hold no line with us) with a form to record each call, and the open reviews
+of low scores for supervisors.
 
 Every step is workorders.surveys', so the API and this page refuse alike.
 """
@@ -21,6 +22,7 @@ from kindline.web import identity
 from kindline.web.console import LOGIN
 from kindline.web.render import render
 from kindline.web.routing import page_router
+from kindline.workorders import service as workorders
 from kindline.workorders import surveys
 from kindline.workorders.models import Survey
 
@@ -31,9 +33,17 @@ SCORES = [("5", "5 非常满意"), ("4", "4 满意"), ("3", "3 一般"), ("2", "
 router = page_router("/console", login_path=LOGIN)
 
 
+def _name(session, survey: Survey) -> str:
+    """The customer's name; for a 12315 complainant who holds no line with us
+    (no customer), the name the platform gave on the work order."""
+    if survey.customer_id is not None:
+        return customers.get(session, survey.customer_id).name
+    return workorders.get(session, survey.subject_id).contact_name or ""
+
+
 def _rows(session, items: list[Survey]) -> list[dict]:
-    return [{"survey": s, "subject": SUBJECTS.get(s.subject, s.subject),
-             "customer": customers.get(session, s.customer_id)} for s in items]
+    return [{"survey": s, "subject": SUBJECTS.get(s.subject, s.subject), "name": _name(session, s),
+             "outsider": s.customer_id is None} for s in items]
 
 
 def surveys_page(request: Request, session, staff, *, error: str | None = None, failed: int = 0,

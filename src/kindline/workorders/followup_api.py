@@ -35,7 +35,7 @@ class SurveyRead(BaseModel):
     id: int
     subject: str
     subject_id: int
-    customer_id: int
+    customer_id: int | None = Field(description="null: a 12315 complainant who holds no line with us")
     method: str
     status: str
     score: int | None

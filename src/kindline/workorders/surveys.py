@@ -5,6 +5,10 @@ Most subscribers get an SMS asking for a score from 1 to 5 (replied to the SMS
 business hall); the elderly and those in the care archive get a phone call
 from a person instead, and so does anyone whose SMS gets no answer within 48
 hours (a durable timer). A score of 1 or 2 opens a review by a supervisor.
+
+A complaint forwarded by the 12315 platform may come from someone who holds no
+line with us: their return visit is a call to the complainant's phone, with
+no customer (see after_close), so the platform's reply still carries a score.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from kindline.core.errors import Conflict, Forbidden, Invalid
 from kindline.customers import service as customers
 from kindline.customers.models import Customer
 from kindline.reminders.service import next_allowed
+from kindline.workorders.intake import PLATFORM
 from kindline.workorders.models import Survey, WorkOrder
 
 NO_ANSWER = "wo.survey_no_answer"
@@ -34,13 +39,14 @@ THANKS = "感谢您的评价！"
 SORRY = "感谢您的评价，很抱歉让您不满意，主管将在24小时内与您联系。"
 
 
-def _open(session: Session, clock: Clock, subject: str, subject_id: int, customer: Customer,
-          city: str | None, what: str) -> Survey | None:
-    segments = set(customers.segments(customer, clock))
-    method = "call" if segments & CALL_SEGMENTS else "sms"
-    survey = Survey(subject=subject, subject_id=subject_id, customer_id=customer.id, city=city,
-                    phone=customer.phone, method=method, status="call_due" if method == "call" else "sent",
-                    created_at=clock.now())
+def _method(customer: Customer, clock: Clock) -> str:
+    return "call" if set(customers.segments(customer, clock)) & CALL_SEGMENTS else "sms"
+
+
+def _open(session: Session, clock: Clock, subject: str, subject_id: int, customer_id: int | None, phone: str,
+          city: str | None, method: str, what: str) -> Survey | None:
+    survey = Survey(subject=subject, subject_id=subject_id, customer_id=customer_id, city=city, phone=phone,
+                    method=method, status="call_due" if method == "call" else "sent", created_at=clock.now())
     try:
         with session.begin_nested():
             session.add(survey)
@@ -48,22 +54,37 @@ def _open(session: Session, clock: Clock, subject: str, subject_id: int, custome
     except IntegrityError:  # one return visit per subject, also when asked twice
         return None
     if method == "sms":
-        sms.send(session, clock, customer.phone, SMS_TEXT.format(what=what), next_allowed(clock, clock.now()))
+        sms.send(session, clock, phone, SMS_TEXT.format(what=what), next_allowed(clock, clock.now()))
         timers.schedule(session, clock, NO_ANSWER, str(survey.id), clock.now() + ANSWER_WITHIN,
                         {"survey_id": survey.id})
     return survey
 
 
 def after_close(session: Session, clock: Clock, order: WorkOrder) -> Survey | None:
-    if order.customer_id is None:
-        return None
-    customer = customers.get(session, order.customer_id)
-    return _open(session, clock, "work_order", order.id, customer, order.city, "工单")
+    """The return visit of a closed work order: the customer's, by SMS or by a
+    call as their segments say.
+
+    A complaint forwarded by the 12315 platform from someone who holds no line
+    with us (no customer) gets a call task to the complainant's phone (the work
+    order's contact phone), with no customer: the platform wants a satisfaction
+    figure for every reply, and our SMS survey cannot reach such a person
+    reliably (the platform's phone may be a landline, or another operator's
+    number where our SMS is often filtered or never answered), so a person
+    calls. Other work orders without a customer get no return visit.
+    """
+    if order.customer_id is not None:
+        customer = customers.get(session, order.customer_id)
+        return _open(session, clock, "work_order", order.id, customer.id, customer.phone, order.city,
+                     _method(customer, clock), "工单")
+    if order.source == PLATFORM and order.contact_phone:
+        return _open(session, clock, "work_order", order.id, None, order.contact_phone, order.city, "call", "工单")
+    return None
 
 
 def after_hall_order(session: Session, clock: Clock, order_id: int, customer_id: int) -> Survey | None:
     customer = customers.get(session, customer_id)
-    return _open(session, clock, "order", order_id, customer, customer.city, "业务")
+    return _open(session, clock, "order", order_id, customer.id, customer.phone, customer.city,
+                 _method(customer, clock), "业务")
 
 
 def _review(survey: Survey) -> None:
