@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kindline.core import timers
@@ -139,11 +139,14 @@ RESULTS = {"resolved": "已解决", "closed": "已解决", "rejected": "不予�
 
 
 def replies_due(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """The replies to send back to the platform: complaints with a result."""
+    """The replies to send back to the platform: complaints with a result.
+    With `since`, those whose reply or satisfaction changed since then: a
+    return visit answered after the close is sent again with its score."""
     stmt = (select(WorkOrder).where(WorkOrder.source == PLATFORM, WorkOrder.status.in_(sorted(RESULTS)))
             .order_by(WorkOrder.id))
     if since is not None:
-        stmt = stmt.where(WorkOrder.updated_at >= since)
+        scored = select(Survey.subject_id).where(Survey.subject == "work_order", Survey.answered_at >= since)
+        stmt = stmt.where(or_(WorkOrder.updated_at >= since, WorkOrder.id.in_(scored)))
     for order in session.scalars(stmt):
         survey = session.scalar(select(Survey).where(Survey.subject == "work_order", Survey.subject_id == order.id))
         replied = order.resolved_at or order.updated_at
