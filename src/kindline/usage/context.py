@@ -348,6 +348,24 @@ def locked_counters(session: Session, pool_ids: list[int], needed_cycles: set[st
         .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update()).all())
 
 
+def counter_ids(session: Session, pool_ids: Iterable[int], needed_cycles: set[str]) -> dict[tuple[int, str, str], int]:
+    """(pool_line_id, cycle, kind) -> counter id of the pools' counters in the cycles; locks nothing."""
+    return {(pool_id, cycle, kind): counter_id for counter_id, pool_id, cycle, kind in session.execute(
+        select(UsageCounter.id, UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind)
+        .where(in_values(session, UsageCounter.pool_line_id, pool_ids), UsageCounter.cycle.in_(needed_cycles)))}
+
+
+def locked_counters_by_id(session: Session, ids: Iterable[int]) -> list[tuple]:
+    """The counters with these ids, read under lock in key order (the order
+    `locked_counters` takes), as its rows: a record-by-record batch locks
+    only the counters its records move, not every kind of every pool."""
+    return list(session.execute(
+        select(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind, UsageCounter.used,
+               UsageCounter.overage, UsageCounter.upgrades)
+        .where(in_values(session, UsageCounter.id, ids))
+        .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update()).all())
+
+
 def lock_counters(session: Session, now: datetime, pool_ids: list[int], needed_cycles: set[str]) -> pl.DataFrame:
     """Create the pools' missing counters in the cycles, then lock them all:
     (pool_line_id, cycle, kind, used0, over0, k0) for every key."""

@@ -53,21 +53,24 @@ def _already_rated(session: Session, record_ids: list[str]) -> set[str]:
                                .where(in_values(session, UsageRecord.record_id, record_ids))))
 
 
+def _cycle(clock: Clock) -> pl.Expr:
+    """A record's cycle (YYYY-MM in the operator's zone)."""
+    return pl.col("started_at").dt.convert_time_zone(str(clock.tz)).dt.strftime("%Y-%m").alias("cycle")
+
+
 def _cycles(frame: pl.DataFrame, clock: Clock) -> set[str]:
-    """The cycles (YYYY-MM in the operator's zone) the records fall in."""
-    return set(frame.select(pl.col("started_at").dt.convert_time_zone(str(clock.tz)).dt.strftime("%Y-%m"))
-               .to_series().unique().to_list())
+    """The cycles the records fall in."""
+    return set(frame.select(_cycle(clock)).to_series().unique().to_list())
 
 
 def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: TermsCache | None, batch: str,
                 report: RatingReport) -> None:
     """Rate one chunk in the caller's transaction: column-wise against freshly
     loaded frames without a cache, record by record against the cache."""
-    wanted = set(chunk["msisdn"].unique().to_list())
     if cache is None:
-        ctx = context.load(session, clock, wanted, _cycles(chunk, clock))
+        ctx = context.load(session, clock, set(chunk["msisdn"].unique().to_list()), _cycles(chunk, clock))
     else:
-        ctx = cache.context(session, clock, wanted, _cycles(chunk, clock))
+        ctx = cache.context(session, clock, set(chunk.select("msisdn", _cycle(clock), "kind").unique().iter_rows()))
     seen = _already_rated(session, chunk["record_id"].to_list())  # after the locks: sees a rival's commit
     fresh = chunk.filter(~pl.col("record_id").is_in(list(seen))) if seen else chunk
     numbers = ctx.numbers

@@ -47,7 +47,7 @@ class TermsCache:
     def __init__(self) -> None:
         self._lines: dict[str, _CachedLine] = {}
         self._pools: dict[int, _CachedPool] = {}
-        self._counters: set[tuple[int, str, str]] = set()  # keys known to exist in the database
+        self._counters: dict[tuple[int, str, str], int] = {}  # counter ids by key, of counters that exist
 
     def warm(self, session: Session, clock: Clock, numbers: Iterable[str], needed_cycles: set[str]) -> None:
         """Load the terms of many numbers at once (a file's, before its first
@@ -55,14 +55,16 @@ class TermsCache:
         terms = context.load_terms(session, clock, set(numbers), needed_cycles)
         self._store(terms, needed_cycles)
         if terms is not None:  # and every counter the input can move, so batches only lock them
-            keys = context.counter_keys(terms.pool_ids, needed_cycles)
-            context.create_counters(session, clock.now(), keys)
-            self._counters.update(keys.iter_rows())
+            context.create_counters(session, clock.now(), context.counter_keys(terms.pool_ids, needed_cycles))
+            self._counters.update(context.counter_ids(session, terms.pool_ids, needed_cycles))
 
-    def context(self, session: Session, clock: Clock, numbers: set[str], needed_cycles: set[str]) -> RatingContext:
-        """The batch's context: cached terms checked against the database,
-        stale or missing ones reloaded, and the pools' counters locked."""
+    def context(self, session: Session, clock: Clock, uses: set[tuple[str, str, str]]) -> RatingContext:
+        """The batch's context for its records' (msisdn, cycle, kind): cached
+        terms checked against the database, stale or missing ones reloaded,
+        and the counters the records move locked."""
         ctx = RatingContext(clock=clock, now=clock.now())
+        numbers = {number for number, _cycle, _kind in uses}
+        needed_cycles = {cycle for _number, cycle, _kind in uses}
         current = dict((number, (line_id, version, pool_id)) for number, line_id, version, pool_id in session.execute(
             select(Line.number, Line.id, Line.terms_version, Line.primary_line_id)
             .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers))))
@@ -81,8 +83,8 @@ class TermsCache:
             if cached is not None:
                 ctx.lines[number] = cached.terms
                 ctx.pools[cached.terms.pool_line_id] = self._pools[cached.terms.pool_line_id].terms
-        if ctx.pools:
-            self._lock(session, ctx, sorted(ctx.pools), needed_cycles)
+        self._lock(session, ctx, {(ctx.lines[number].pool_line_id, cycle, kind)
+                                  for number, cycle, kind in uses if number in ctx.lines})
         return ctx
 
     def _fresh_line(self, number: str, line_id: int, version: int, needed_cycles: set[str]) -> bool:
@@ -114,12 +116,17 @@ class TermsCache:
         for number, line_id, version, line_terms in _line_terms(terms):
             self._lines[number] = _CachedLine(line_id, version, line_terms)
 
-    def _lock(self, session: Session, ctx: RatingContext, pool_ids: list[int], needed_cycles: set[str]) -> None:
-        keys = {(pool_id, cycle, kind) for pool_id in pool_ids for cycle in needed_cycles for kind in USAGE_KINDS}
-        if not keys <= self._counters:
-            context.create_counters(session, ctx.now, context.counter_keys(pool_ids, needed_cycles))
-            self._counters |= keys
-        for pool_id, cycle, kind, used, over, upgrades in context.locked_counters(session, pool_ids, needed_cycles):
+    def _lock(self, session: Session, ctx: RatingContext, keys: set[tuple[int, str, str]]) -> None:
+        if not keys:
+            return
+        missing = keys - self._counters.keys()
+        if missing:  # counters this rater has not met yet: create those that do not exist, learn their ids
+            pool_ids = sorted({pool_id for pool_id, _cycle, _kind in missing})
+            cycles = {cycle for _pool, cycle, _kind in missing}
+            context.create_counters(session, ctx.now, context.counter_keys(pool_ids, cycles))
+            self._counters.update(context.counter_ids(session, pool_ids, cycles))
+        for pool_id, cycle, kind, used, over, upgrades in context.locked_counters_by_id(
+                session, [self._counters[key] for key in keys]):
             ctx.counters[(pool_id, cycle, kind)] = CounterState(used=used, over=over, upgrades=upgrades, exists=True)
 
 
