@@ -8,6 +8,13 @@ on PostgreSQL (SQLite serialises writers anyway), run the kind's handler inside
 the same transaction and mark the row fired, so a timer survives restarts and
 fires once however many workers run. Due times are compared with the injected
 clock, so timers follow the virtual clock in tests and simulations.
+
+A handler may find that the moment its timer waited for has moved (an SLA
+whose due time moved later, an order paused): it then sets its own timer again
+(cancel, then schedule for the new moment, in the same transaction) or leaves
+it cancelled for its owner to set again, and answers NOT_YET. The row is then
+not marked fired, so it fires once, at the new moment, by whichever worker
+claims it then.
 """
 
 from __future__ import annotations
@@ -28,7 +35,16 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 
-Handler = Callable[[Session, Clock, "Timer"], None]
+
+class NotYet:
+    """What a handler answers when its timer is not due after all (see the module's docstring)."""
+
+    def __repr__(self) -> str:
+        return "NOT_YET"
+
+
+NOT_YET = NotYet()
+Handler = Callable[[Session, Clock, "Timer"], NotYet | None]
 _handlers: dict[str, Handler] = {}
 
 
@@ -50,7 +66,8 @@ class Timer(Base):
 
 def register(kind: str, handler: Handler) -> None:
     """Name what runs when a timer of this kind is due. Handlers run inside the
-    claiming transaction: what they write commits together with `fired_at`."""
+    claiming transaction: what they write commits together with `fired_at`, or,
+    when the handler answers NOT_YET, together with its timer set again."""
     _handlers[kind] = handler
 
 
@@ -116,12 +133,17 @@ def fire_due(factory: sessionmaker[Session], clock: Clock, limit: int = 100) -> 
                 if handler is None:
                     raise LookupError(f"no handler registered for timer kind {timer.kind!r}")
                 with session.begin_nested():
-                    handler(session, clock, timer)
+                    answer = handler(session, clock, timer)
+                    if answer is NOT_YET and timer.cancelled_at is None and timer.due_at <= now:
+                        raise RuntimeError("the handler answered NOT_YET but left its timer due")
             except Exception as exc:  # retried later with back-off, never lost
                 timer.last_error = repr(exc)[:2000]
                 timer.due_at = now + timedelta(seconds=min(3600, 2 ** timer.attempts))
                 log.warning("timer %s (%s/%s) failed: %r", timer.id, timer.kind, timer.key, exc)
             else:
+                if answer is NOT_YET:  # set again for later (or stood down): not fired, no attempt spent
+                    timer.attempts -= 1
+                    continue
                 timer.fired_at = now
                 fired += 1
     return fired

@@ -6,7 +6,8 @@ Timer keys carry the moment the SLA clock started, so moving an order to the
 green channel (a new clock) sets new timers instead of finding fired ones.
 Due times move (a pause, the green channel): the timers are cancelled and set
 again at the new moments; the handlers (escalation.py) check the order's state
-again when they fire, so a stale timer never warns wrongly.
+again when they fire, so a stale timer never warns wrongly, and one whose moment
+moved later without its timer following (a new policy file) is set again for it.
 """
 
 from __future__ import annotations
