@@ -181,18 +181,17 @@ def worker(interval: Annotated[float, typer.Option(help="seconds between rounds"
     With --until-idle it ends by saying how many timers this process fired and messages it delivered."""
     import time
 
-    from kindline.core import outbox, timers
+    from kindline.core.worker import one_round
     from kindline.handlers import schedule_recurring
 
     runtime = _runtime()
     schedule_recurring(runtime.sessions, runtime.clock)
     typer.echo("后台进程已启动（Ctrl+C 结束）")
     fired = delivered = 0
-    while True:  # the rounds of core.worker.one_round, counted apart: timers first (they often queue an SMS)
-        fired_now = timers.fire_due(runtime.sessions, runtime.clock)
-        delivered_now = outbox.deliver_due(runtime.sessions, runtime.clock)
-        fired, delivered = fired + fired_now, delivered + delivered_now
-        if not fired_now + delivered_now:
+    while True:
+        done = one_round(runtime.sessions, runtime.clock)
+        fired, delivered = fired + done.fired, delivered + done.delivered
+        if not done:
             if until_idle:
                 typer.echo(f"已触发定时任务 {fired} 个，已投递消息 {delivered} 条，没有待办，退出")
                 return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,9 +19,20 @@ from kindline.core.clock import Clock
 log = logging.getLogger(__name__)
 
 
-def one_round(factory: sessionmaker[Session], clock: Clock) -> int:
+class Round(NamedTuple):
+    """What one round did: timers fired and messages delivered."""
+
+    fired: int
+    delivered: int
+
+    def __bool__(self) -> bool:  # a round that did anything: go again at once
+        return bool(self.fired or self.delivered)
+
+
+def one_round(factory: sessionmaker[Session], clock: Clock) -> Round:
     """Fire due timers, then deliver due messages (a timer often queues an SMS)."""
-    return timers.fire_due(factory, clock) + outbox.deliver_due(factory, clock)
+    fired = timers.fire_due(factory, clock)
+    return Round(fired, outbox.deliver_due(factory, clock))
 
 
 class Worker(threading.Thread):
@@ -35,7 +47,7 @@ class Worker(threading.Thread):
                 busy = one_round(self.factory, self.clock)
             except Exception:  # keep the loop alive; the error is logged
                 log.exception("worker round failed")
-                busy = 0
+                busy = Round(0, 0)
             if not busy:
                 self.stopping.wait(self.interval)
 
