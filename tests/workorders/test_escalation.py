@@ -89,6 +89,30 @@ def test_resolved_closes_itself_after_72_hours_and_a_survey_goes_out(client, run
         assert any("满意度回访" in text for text in texts)
 
 
+def test_an_order_reopened_and_resolved_again_closes_itself_again(client, runtime, desk, holder):
+    """One auto-close per resolution: an objection, then a second resolution,
+    then 72 quiet hours close it; the first resolution's timer, due earlier,
+    closes nothing. The same after a reopen of the closed order."""
+    order = created(client, desk.agent.headers, holder)
+    move(client, desk.agent.headers, order["id"], "resolved", "已退还多收费用")
+    runtime.clock.advance(24 * 3600)
+    move(client, desk.agent.headers, order["id"], "inProgress", "客户来电：仍未到账")
+    runtime.clock.advance(24 * 3600)
+    move(client, desk.agent.headers, order["id"], "resolved", "已到账")
+    runtime.clock.advance(25 * 3600)  # the first resolution's 72 hours are over, the second's are not
+    run_timers(runtime)
+    status = lambda: client.get(f"/api/v1/workorders/{order['id']}", headers=desk.agent.headers).json()["status"]  # noqa: E731
+    assert status() == "resolved"
+    runtime.clock.advance(48 * 3600)
+    run_timers(runtime)
+    assert status() == "closed"
+    move(client, desk.agent.headers, order["id"], "inProgress", "客户反映问题复现")  # within 30 days
+    move(client, desk.agent.headers, order["id"], "resolved", "已彻底处理")
+    runtime.clock.advance(73 * 3600)
+    run_timers(runtime)
+    assert status() == "closed"
+
+
 def test_timers_follow_the_order_and_fire_once(client, runtime, desk, holder):
     order = created(client, desk.agent.headers, holder)
     with runtime.sessions() as session:

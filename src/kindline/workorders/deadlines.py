@@ -46,12 +46,17 @@ def follow(session: Session, clock: Clock, order: WorkOrder, status: sla.Status)
             timers.schedule(session, clock, kind, key, moment, {"work_order_id": order.id})
 
 
+def close_key(order: WorkOrder) -> str:
+    """The auto-close timer's key: one per resolution, since an order reopened
+    and resolved again must close itself again (a timer fires once per key)."""
+    return f"{order.id}@{int(order.resolved_at.timestamp())}"
+
+
 def after_move(session: Session, clock: Clock, order: WorkOrder, old: str, new: str,
                close_after: timedelta) -> None:
-    """A resolved order closes itself when the customer does not object in time."""
+    """A resolved order closes itself when the customer does not object in
+    time. Leaving `resolved` needs no cancel: the handler closes only an order
+    still resolved at the timer's own resolution (see `close_key`)."""
     if new == "resolved":
-        timers.cancel(session, clock, AUTO_CLOSE, str(order.id))
-        timers.schedule(session, clock, AUTO_CLOSE, str(order.id), clock.now() + close_after,
+        timers.schedule(session, clock, AUTO_CLOSE, close_key(order), clock.now() + close_after,
                         {"work_order_id": order.id})
-    elif old == "resolved":
-        timers.cancel(session, clock, AUTO_CLOSE, str(order.id))
