@@ -12,7 +12,7 @@ moved later without its timer following (a new policy file) is set again for it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -46,17 +46,18 @@ def follow(session: Session, clock: Clock, order: WorkOrder, status: sla.Status)
             timers.schedule(session, clock, kind, key, moment, {"work_order_id": order.id})
 
 
-def close_key(order: WorkOrder) -> str:
+def close_key(order_id: int, resolved_at: datetime) -> str:
     """The auto-close timer's key: one per resolution, since an order reopened
     and resolved again must close itself again (a timer fires once per key)."""
-    return f"{order.id}@{int(order.resolved_at.timestamp())}"
+    return f"{order_id}@{int(resolved_at.timestamp())}"
 
 
 def after_move(session: Session, clock: Clock, order: WorkOrder, old: str, new: str,
-               close_after: timedelta) -> None:
+               close_after: timedelta, resolved_before: datetime | None) -> None:
     """A resolved order closes itself when the customer does not object in
-    time. Leaving `resolved` needs no cancel: the handler closes only an order
-    still resolved at the timer's own resolution (see `close_key`)."""
+    time; leaving `resolved` (closed, or reopened) stops that resolution's timer."""
     if new == "resolved":
-        timers.schedule(session, clock, AUTO_CLOSE, close_key(order), clock.now() + close_after,
-                        {"work_order_id": order.id})
+        timers.schedule(session, clock, AUTO_CLOSE, close_key(order.id, order.resolved_at),
+                        clock.now() + close_after, {"work_order_id": order.id})
+    elif old == "resolved" and resolved_before is not None:
+        timers.cancel(session, clock, AUTO_CLOSE, close_key(order.id, resolved_before))

@@ -70,7 +70,7 @@ def _fire(which: str, step: str):
 
 def _auto_close(session: Session, clock: Clock, timer: timers.Timer) -> None:
     order = session.get(WorkOrder, timer.payload.get("work_order_id"), with_for_update=True)
-    if order is not None and order.status == "resolved" and deadlines.close_key(order) == timer.key:
+    if order is not None and order.status == "resolved" and deadlines.close_key(order.id, order.resolved_at) == timer.key:
         service.transition(session, clock, None, order, "closed", "客户72小时内未提出异议，自动关闭")
 
 

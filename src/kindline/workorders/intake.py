@@ -27,13 +27,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kindline.core import timers
 from kindline.core.auth.principal import Principal
 from kindline.core.clock import Clock, parse_iso
 from kindline.core.errors import DomainError
 from kindline.customers import service as customers
 from kindline.customers.phone import is_mobile, normalize_mobile
-from kindline.workorders import deadlines, service
+from kindline.workorders import service
 from kindline.workorders.models import Survey, WorkOrder
 from kindline.workorders.types import OPEN_STATUSES
 
@@ -85,18 +84,6 @@ def _complaint(raw: dict[str, Any], clock: Clock) -> dict[str, Any]:
     return {**raw, "external_id": str(raw["external_id"]).strip()[:64], "received_at": received}
 
 
-def _received(session: Session, clock: Clock, order: WorkOrder, received: datetime) -> None:
-    """Keep the platform's received time in the creation event and start the
-    SLA clock there: the timers set at import time are cancelled, not left to
-    fire for a clock that no longer runs."""
-    created = next(event for event in order.events if event.action == "created")
-    created.data = {**created.data, "received_at": received.isoformat()}
-    for kind in deadlines.KINDS.values():
-        timers.cancel(session, clock, kind, deadlines.key_of(order))
-    service.apply_policy(order, received)
-    service.refresh_sla(session, clock, order)
-
-
 def received_at(order: WorkOrder) -> str | None:
     """The platform's received time of a forwarded complaint (ISO, local time)."""
     return next((event.data.get("received_at") for event in order.events if event.action == "created"), None)
@@ -117,13 +104,12 @@ def import_12315(session: Session, clock: Clock, rows: Iterable[str]) -> ImportR
             phone = str(item["phone"]).strip()
             holder = customers.by_phone(session, normalize_mobile(phone)) if is_mobile(phone) else None
             with session.begin_nested():
-                order, made = service.create(
+                _order, made = service.create(
                     session, clock, None, type="complaint", description=str(item["content"])[:4000],
                     channel="12315", source=PLATFORM, external_id=item["external_id"],
                     customer_id=holder.id if holder else None, contact_name=str(item["complainant"])[:100],
-                    contact_phone=phone[:20], priority="high", city=item.get("city"))
-                if made:
-                    _received(session, clock, order, item["received_at"])
+                    contact_phone=phone[:20], priority="high", city=item.get("city"),
+                    received_at=item["received_at"])
         except (ValueError, DomainError) as exc:
             message = exc.message if isinstance(exc, DomainError) else str(exc)
             report.errors.append({"line": number, "error": message})

@@ -114,7 +114,10 @@ def record(session: Session, clock: Clock, order: WorkOrder, principal: Principa
 
 
 def describe(event: WorkOrderEvent) -> str:
-    step = {"created": "新建", "transition": "状态变更", "reopen": "客户不满意，重新处理", "assign": "派单",
+    # A reopen says who: the customer objected, or a staff member reopened it.
+    reopen = {"subscriber": "客户不满意，重新处理", "staff": "工作人员重新打开"}.get(
+        event.actor.partition(":")[0], "重新打开")
+    step = {"created": "新建", "transition": "状态变更", "reopen": reopen, "assign": "派单",
             "owner": "更换负责人", "green": "转入绿色通道", "note": "备注", "appointment": "预约上门",
             "visit": "上门处理", "sla_warning": "即将超时", "sla_breach": "已超时"}.get(event.action, event.action)
     parts = [f"工单{event.work_order_id}：{step}"]
@@ -136,11 +139,14 @@ def create(session: Session, clock: Clock, principal: Principal | None, *, type:
            city: str | None = None, address: str | None = None, contact_name: str | None = None,
            contact_phone: str | None = None, source: str | None = None, external_id: str | None = None,
            order_id: int | None = None, idempotency_key: str | None = None,
-           line_id: int | None = None) -> tuple[WorkOrder, bool]:
+           line_id: int | None = None, received_at: datetime | None = None) -> tuple[WorkOrder, bool]:
     """A new work order, acknowledged, with its SLA clock started; answers it
     and True. A retry (the same Idempotency-Key from the same caller, the same
     external id from the same platform, the same business order) answers the
-    work order made the first time and False, also when the two race."""
+    work order made the first time and False, also when the two race.
+    `received_at`, from a platform that forwards requests (12315), is when the
+    request was first received there: the SLA clock starts then, and the
+    creation event keeps it."""
     if type not in TYPES:
         raise Invalid("invalid_type", "工单类型不正确。", f"type must be one of {sorted(TYPES)}")
     if priority not in PRIORITIES:
@@ -175,7 +181,7 @@ def create(session: Session, clock: Clock, principal: Principal | None, *, type:
         home_city=home_city, city=city or home_city, area=area_of(address),
         segments=customers.segments(customer, clock) if customer else [], green=False, escalation=0,
         paused_seconds=0, created_at=now, updated_at=now)
-    apply_policy(order, now)
+    apply_policy(order, received_at or now)
     team = teams.for_work(session, type, order.city, False)
     order.team_id = team.id if team else None
     order.resolution_due_at = now  # set properly by refresh_sla below, once the row has an id
@@ -188,8 +194,10 @@ def create(session: Session, clock: Clock, principal: Principal | None, *, type:
         if winner is None:
             raise
         return winner, False
-    record(session, clock, order, principal, "created", new="acknowledged",
-           data={"channel": channel, "team_id": order.team_id}, tell_owner=False)
+    data = {"channel": channel, "team_id": order.team_id}
+    if received_at is not None:
+        data["received_at"] = clock.local(received_at).isoformat()
+    record(session, clock, order, principal, "created", new="acknowledged", data=data, tell_owner=False)
     refresh_sla(session, clock, order)
     return order, True
 
@@ -253,7 +261,7 @@ def transition(session: Session, clock: Clock, principal: Principal | None, orde
         raise Invalid("reason_required", f"请填写{what}。", f"moving to {to} needs a reason")
     _may_move(order, principal, to)
     _claim(order, principal)
-    now, old = clock.now(), order.status
+    now, old, resolved_before = clock.now(), order.status, order.resolved_at
     if old == "pending":  # the customer is back: the paused time stops counting
         order.paused_seconds = sla.paused_so_far(order, policy_of(order), now)
         order.paused_since = None
@@ -273,7 +281,7 @@ def transition(session: Session, clock: Clock, principal: Principal | None, orde
     order.status = to
     record(session, clock, order, principal, "reopen" if reopen else "transition", reason=reason, old=old, new=to)
     refresh_sla(session, clock, order)
-    deadlines.after_move(session, clock, order, old, to, AUTO_CLOSE_AFTER)
+    deadlines.after_move(session, clock, order, old, to, AUTO_CLOSE_AFTER, resolved_before)
     if to == "closed":
         from kindline.workorders import surveys  # surveys read work orders: imported late to keep one direction
 
