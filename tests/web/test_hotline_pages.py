@@ -19,6 +19,7 @@ from kindline.core.auth.service import staff_principal
 from kindline.core.db import transaction
 from kindline.hotline import agents, deadlines, service
 from kindline.hotline.models import Contact
+from kindline.orders import service as orders
 from kindline.workorders import service as workorders
 from tests.factories import load_demo_catalog
 from tests.web import seed
@@ -207,6 +208,26 @@ def test_a_chat_contact_files_its_work_order_as_chat(runtime, client, floor):
     work_order_id = int(re.search(r"/console/workorders/(\d+)", filed.headers["location"]).group(1))
     with runtime.sessions() as session:
         assert workorders.get(session, work_order_id).channel == "chat"
+
+
+def test_a_chat_contact_files_its_business_order_as_chat(runtime, client, floor):
+    elder = floor["elder"]
+    staff_login(client, floor["agent"])
+    _post(client, "/console/hotline/desk/state", {"state": "available"})
+    with transaction(runtime.sessions) as session:
+        contact_id = service.arrive(session, runtime.clock, elder.phone, "10000", channel="chat")[0].id
+    _post(client, f"/console/hotline/desk/contacts/{contact_id}/answer")
+    link = re.search(r'href="(/console/customers/\d+/orders/new[^"]*)"', _desk(client)).group(1)
+    assert link == f"/console/customers/{elder.id}/orders/new?channel=chat"
+    form = client.get(f"{link}&type=customer_info_change").text
+    assert '<option value="chat" selected>在线客服</option>' in form and 'value="hotline" selected' not in form
+    made = client.post(f"/console/customers/{elder.id}/orders", follow_redirects=False, data={
+        "csrf_token": csrf_of(form), "idempotency_key": idempotency_key_of(form), "type": "customer_info_change",
+        "channel": "chat", "province": "江苏省", "city": "南京市", "district": "鼓楼区", "detail": "中山路8号"})
+    assert made.status_code == 303, made.text
+    order_id = int(re.search(r"/console/orders/(\d+)", made.headers["location"]).group(1))
+    with runtime.sessions() as session:
+        assert orders.get(session, order_id).channel == "chat"
 
 
 def test_a_refused_step_is_shown_on_the_desk_in_chinese(runtime, client, floor):

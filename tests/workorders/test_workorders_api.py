@@ -152,3 +152,37 @@ def test_a_city_sees_cross_city_work_it_handles_and_its_lines_elsewhere(client, 
         assert [o["id"] for o in listed["items"]] == [order["id"]]
     assert client.get("/api/v1/workorders", headers=desk.supervisor.headers,
                       params={"city": "无锡市"}).json()["total"] == 0
+
+
+def test_the_owner_is_told_who_reopened_the_work_order(client, runtime, desk, holder):
+    from kindline.workorders import service
+
+    me = subscriber_headers(runtime, holder.customer_id)
+    order = created(client, desk.agent.headers, holder)
+    move(client, desk.agent.headers, order["id"], "resolved", "已退还多收费用")
+    assert move(client, me, order["id"], "inProgress", "还是没退").status_code == 200
+    move(client, desk.agent.headers, order["id"], "resolved", "已退还")
+    assert move(client, me, order["id"], "closed").status_code == 200
+    runtime.clock.advance(10 * 86400)
+    assert move(client, desk.other_agent.headers, order["id"], "inProgress", "回访发现仍多收").status_code == 200
+    with runtime.sessions() as session:
+        told = [n.text for n in service.unread_notices(session, desk.agent.id) if n.kind == "reopen"]
+    assert told == [f"工单{order['id']}：工作人员重新打开→处理中（回访发现仍多收）",
+                    f"工单{order['id']}：客户不满意，重新处理→处理中（还是没退）"]
+
+
+def test_allowed_offers_the_reopen_of_a_closed_order_only_within_30_days(client, runtime, desk, holder):
+    me = subscriber_headers(runtime, holder.customer_id)
+    order = created(client, desk.agent.headers, holder)
+    move(client, desk.agent.headers, order["id"], "resolved", "已退还多收费用")
+    closed = move(client, me, order["id"], "closed").json()
+    assert closed["status"] == "closed" and closed["allowed"] == ["inProgress"]
+    runtime.clock.advance(30 * 86400)  # the last moment of the window: still open
+    url = f"/api/v1/workorders/{order['id']}"
+    assert client.get(url, headers=desk.agent.headers).json()["allowed"] == ["inProgress"]
+    runtime.clock.advance(1)
+    after = client.get(url, headers=desk.agent.headers).json()
+    assert after["allowed"] == [] and client.get(url, headers=me).json()["allowed"] == []
+    late = move(client, desk.agent.headers, order["id"], "inProgress", "回访发现仍多收")
+    assert late.status_code == 409 and late.json()["code"] == "reopen_window_passed"
+    assert late.json()["detail"]["allowed"] == after["allowed"]

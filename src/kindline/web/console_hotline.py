@@ -77,13 +77,14 @@ def _caller_view(session, clock, contact) -> dict | None:
     line = next((ln for ln in mobiles if ln.number == contact.caller), mobiles[0] if mobiles else None)
     balance = billing.balance_of(session, clock, line) if line is not None else None
     orders = list(session.scalars(workorders.query(customer_id=customer.id, open_only=True).limit(OPEN_WORK_ORDERS)))
-    # The work-order form, preset to this contact's channel: a chat is filed as chat, a call as hotline.
-    form = {"type": "complaint", "channel": "chat" if contact.channel == "chat" else "hotline",
-            **({"line_id": line.id} if line is not None else {})}
+    # The order and work-order forms, preset to this contact's channel: a chat is filed as chat, a call as hotline.
+    channel = "chat" if contact.channel == "chat" else "hotline"
+    form = {"type": "complaint", "channel": channel, **({"line_id": line.id} if line is not None else {})}
     return {"customer": customer, "segments": [(s, SEGMENT_NAMES_ZH.get(s, s)) for s in segments],
             "elderly": "elderly" in segments, "care": "care_archive" in segments, "vip_level": customer.vip_level,
             "age": customers.age(customer, clock), "line": line, "balance": balance, "work_orders": orders,
-            "new_work_order": f"/console/customers/{customer.id}/workorders/new?{urlencode(form)}"}
+            "new_work_order": f"/console/customers/{customer.id}/workorders/new?{urlencode(form)}",
+            "new_order": f"/console/customers/{customer.id}/orders/new?{urlencode({'channel': channel})}"}
 
 
 def _seat(session, staff_id: int):

@@ -48,7 +48,7 @@ from kindline.web.workorder_views import (
     window_label,
 )
 from kindline.workorders import field, service, teams
-from kindline.workorders.types import CHANNELS, FIELD_TYPES, PRIORITIES, STATUS_NAMES, TRANSITIONS, TYPES
+from kindline.workorders.types import CHANNELS, FIELD_TYPES, PRIORITIES, STATUS_NAMES, TYPES, allowed_moves
 
 PAGE_SIZE = 30
 MAX_SCAN = 2000  # open orders read when filtering by SLA state (a state is computed, not stored)
@@ -189,7 +189,8 @@ def workorder_page(request: Request, session, staff, work_order_id: int, *, erro
     names = staff_names(session, ids)
     can_write, can_supervise = staff.can(WORKORDERS_WRITE), staff.can(WORKORDERS_SUPERVISE)
     may_resolve = can_supervise or order.owner_id in (None, staff.id)
-    moves = [(to, STATUS_NAMES[to]) for to in sorted(TRANSITIONS[order.status], key=list(STATUS_NAMES).index)
+    open_moves = allowed_moves(order.status, order.resolved_at, clock.now())  # a closed one: reopen in 30 days
+    moves = [(to, STATUS_NAMES[to]) for to in sorted(open_moves, key=list(STATUS_NAMES).index)
              if to != "resolved" or may_resolve] if can_write else []
     customer = customers.get(session, order.customer_id) if order.customer_id else None
     line = service.line_of(session, order)

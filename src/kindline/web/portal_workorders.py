@@ -1,7 +1,8 @@
 """Subscriber portal: report a fault (报故障), make a complaint (投诉), follow
 my requests with a plain-language timeline, book or change the visit window,
-confirm a resolved request or say it is not solved (which reopens it), cancel
-one not yet started, and answer the return visit (1 to 5) once it is closed.
+confirm a resolved request or say it is not solved (which reopens it; also
+within 30 days of the resolution once closed), cancel one not yet started,
+and answer the return visit (1 to 5) once it is closed.
 
 Everything goes through the work-order services with the subscriber as the
 principal, so a request of someone else answers the service's 403 page and
@@ -40,7 +41,7 @@ from kindline.web.workorder_views import (
 )
 from kindline.workorders import field, service, surveys
 from kindline.workorders.models import WorkOrder
-from kindline.workorders.types import FIELD_TYPES, OPEN_STATUSES, TYPES
+from kindline.workorders.types import FIELD_TYPES, OPEN_STATUSES, REOPEN_WINDOW, TYPES, allowed_moves, is_reopen
 
 CHANNEL = "portal"
 PER_PAGE = 10
@@ -115,7 +116,10 @@ def request_page(request: Request, session, me, work_order_id: int, *, error: st
     survey = surveys.of_work_order(session, order.id)
     ask_survey = survey is not None and survey.status in ("sent", "call_due")
     can_book = order.type in FIELD_TYPES and order.status in OPEN_STATUSES
-    shown = {"confirm": order.status == "resolved", "object": order.status == "resolved", "survey": ask_survey,
+    # "没解决" reopens: a resolved request, or a closed one within REOPEN_WINDOW of its resolution.
+    may_object = is_reopen(order.status, "inProgress") and "inProgress" in allowed_moves(
+        order.status, order.resolved_at, clock.now())
+    shown = {"confirm": order.status == "resolved", "object": may_object, "survey": ask_survey,
              "visit": can_book, "cancel": order.status == "acknowledged"}
     failed = failed if shown.get(failed) else ""  # a form no longer on the page: the reason goes on top
     return render(
@@ -123,7 +127,8 @@ def request_page(request: Request, session, me, work_order_id: int, *, error: st
         title=f"我的{TYPES[order.type]}", order=order, plain=PLAIN_STATUS[order.status],
         line_number=shown_number(line) if line else None, timeline=plain_timeline(order, all_teams(session)),
         due=service.sla_status(order, clock.now()).resolution.due_at,
-        is_open=order.status in OPEN_STATUSES, can_book=can_book,
+        is_open=order.status in OPEN_STATUSES, can_book=can_book, may_object=may_object,
+        reopen_until=order.resolved_at + REOPEN_WINDOW if may_object and order.status == "closed" else None,
         visit=visit, visit_window=window_label(clock, visit.window_start, visit.window_end) if visit else None,
         days=booking_days(clock), windows=window_choices(), survey=survey, scores=SCORES,
         ask_survey=ask_survey,
@@ -163,7 +168,8 @@ def confirm(request: Request, session: DbSession, me: identity.Subscriber, work_
 @router.post("/workorders/{work_order_id:int}/object")
 def object_to(request: Request, session: DbSession, me: identity.Subscriber, work_order_id: int,
               reason: Reason = ""):
-    """"没解决": the resolved request goes back to work (a reopen), with the customer's words."""
+    """"没解决": the resolved request, or one closed within REOPEN_WINDOW of its
+    resolution, goes back to work (a reopen), with the customer's words."""
     clock = get_runtime(request).clock
     return _act(request, session, me, work_order_id, "object", {"reason": reason},
                 lambda order: service.transition(session, clock, me, order, "inProgress", reason), "done=objected")

@@ -155,7 +155,9 @@ def _plain_line(event: WorkOrderEvent, kind: str, teams: dict[int, Team]) -> str
     if event.action == "created":
         return f"我们收到了您的{kind}"
     if event.action == "reopen":
-        return f"您提出问题还没解决{reason}，我们已重新处理"
+        if event.actor.startswith("subscriber:"):
+            return f"您提出问题还没解决{reason}，我们已重新处理"
+        return f"我们重新处理您的{kind}{reason}"
     if event.action == "transition":
         by_you = event.actor.startswith("subscriber:")
         return {

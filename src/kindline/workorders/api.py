@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1/workorders", tags=["workorders"])
 
 
 def _read(order, clock) -> WorkOrderRead:
-    return WorkOrderRead.of(order, service.sla_status(order, clock.now()))
+    now = clock.now()
+    return WorkOrderRead.of(order, service.sla_status(order, now), now)
 
 
 @router.post("", response_model=WorkOrderRead, status_code=201,

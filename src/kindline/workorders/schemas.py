@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from kindline.core.masking import mask_phone
 from kindline.workorders import sla
 from kindline.workorders.models import WorkOrder, WorkOrderEvent
-from kindline.workorders.types import STATUS_NAMES, TRANSITIONS, TYPES
+from kindline.workorders.types import STATUS_NAMES, TYPES, allowed_moves
 
 
 class WorkOrderCreate(BaseModel):
@@ -118,10 +118,13 @@ class WorkOrderRead(BaseModel):
     history: list[EventRead]
 
     @classmethod
-    def of(cls, order: WorkOrder, status: sla.Status) -> WorkOrderRead:
+    def of(cls, order: WorkOrder, status: sla.Status, now: datetime) -> WorkOrderRead:
+        """The order at `now`: its SLA `status` then, and the moves open then (a
+        closed order's reopen only within REOPEN_WINDOW of its resolution)."""
         return cls(
             id=order.id, type=order.type, type_name=TYPES[order.type], status=order.status,
-            status_name=STATUS_NAMES[order.status], allowed=sorted(TRANSITIONS[order.status]),
+            status_name=STATUS_NAMES[order.status],
+            allowed=sorted(allowed_moves(order.status, order.resolved_at, now)),
             priority=order.priority, customer_id=order.customer_id, line_id=order.line_id, order_id=order.order_id,
             description=order.description, channel=order.channel, source=order.source,
             external_id=order.external_id, contact_phone=mask_phone(order.contact_phone or ""),
