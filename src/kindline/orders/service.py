@@ -22,7 +22,7 @@ from kindline.core.auth.permissions import ORDERS_READ, ORDERS_WRITE
 from kindline.core.auth.principal import Principal, actor_label
 from kindline.core.clock import Clock
 from kindline.core.db import fetch
-from kindline.core.errors import Conflict, Forbidden, Invalid
+from kindline.core.errors import Conflict, DomainError, Forbidden, Invalid
 from kindline.customers import lines
 from kindline.customers import service as customers
 from kindline.customers.service import CHANNELS
@@ -106,11 +106,20 @@ def submit(session: Session, clock: Clock, principal: Principal | None, request:
     existing = session.scalar(select(Order).where(Order.idempotency_key == key))
     if existing is not None:
         return _replay(existing, fingerprint), True
-    job = _job(session, clock, request)
-    check, _apply = STEPS[request.type]
-    check(job)
-    order_charges.check(session, clock, request.pay_with, request.type, request.product_codes, job.line)
-    _within_self_service(session, principal, request)
+    try:
+        job = _job(session, clock, request)
+        check, _apply = STEPS[request.type]
+        check(job)
+        order_charges.check(session, clock, request.pay_with, request.type, request.product_codes, job.line)
+        _within_self_service(session, principal, request)
+    except DomainError:
+        # The same key submitted concurrently may have committed since the look-up
+        # above, and what it did (the product now held) fails our checks: the
+        # caller's retry is answered with that order, not refused.
+        winner = session.scalar(select(Order).where(Order.idempotency_key == key))
+        if winner is None:
+            raise
+        return _replay(winner, fingerprint), True
 
     kind = ORDER_TYPES[request.type]
     now = clock.now()
