@@ -15,18 +15,27 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kindline.core import cycles
 from kindline.core.clock import VirtualClock
+from kindline.usage import columnar
 from kindline.usage import context as ctxmod
 from kindline.usage.columnar import rate_frame
 from kindline.usage.rating import RATED_COLUMNS, UsageIn, rate_records
 from tests.usage.helpers import books, mixed_input
 
 START = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)  # 23:00 local: records straddle two cycles
+# St. John's, 2009-11-01: 00:00 NDT (02:30 UTC) is November, then at 00:01 the clocks go back to 23:01 on
+# October 31 until 03:30 UTC; a cycle that begins twice, where the local month is not the start's
+ST_JOHNS = ("America/St_Johns", datetime(2009, 11, 1, 1, 30, tzinfo=timezone.utc))
+RECORD_SCHEMA = {"record_id": pl.Utf8, "msisdn": pl.Utf8, "kind": pl.Utf8, "started_at": pl.Datetime("us", "UTC"),
+                 "quantity": pl.Int64, "peer": pl.Utf8}
 
 
 @st.composite
-def scenarios(draw):
-    clock = VirtualClock(START)
+def scenarios(draw, tz: str = "Asia/Shanghai", start: datetime = START):
+    clock = VirtualClock(start, tz)
+    first = cycles.cycle_of(clock, start)
+    cycle_names = (first, cycles.following(first))  # records fall within two hours of `start`
     ctx = ctxmod.RatingContext(clock=clock, now=clock.now())
     numbers = [f"1380000{i:04d}" for i in range(draw(st.integers(1, 4)))]
     pools = {}
@@ -44,8 +53,8 @@ def scenarios(draw):
                                                       price_fen=st.integers(0, 1000), limit=st.integers(0, 4))))
         ctx.pools[pool_id] = ctxmod.PoolTerms(pool_id, {
             cycle: {kind: draw(st.integers(0, 20_000)) for kind in ("voice", "sms", "data")}
-            for cycle in ("2026-11", "2026-12")}, upgrade)
-        for cycle in ("2026-11", "2026-12"):
+            for cycle in cycle_names}, upgrade)
+        for cycle in cycle_names:
             for kind in ("voice", "sms", "data"):
                 ctx.counters[(pool_id, cycle, kind)] = ctxmod.CounterState(
                     used=draw(st.integers(0, 25_000)), over=draw(st.integers(0, 3000)),
@@ -53,7 +62,8 @@ def scenarios(draw):
     records = draw(st.lists(st.builds(
         UsageIn, record_id=st.uuids().map(str), msisdn=st.sampled_from(numbers),
         kind=st.sampled_from(["voice", "sms", "data"]),
-        started_at=st.integers(0, 7200).map(lambda s: START + timedelta(seconds=s)),
+        started_at=st.one_of(st.integers(0, 7200), st.sampled_from([3599, 3600, 3659, 3660, 7199]))  # around the
+        .map(lambda s: start + timedelta(seconds=s)),  # cycle's start, an hour on (and St. John's clocks going back)
         quantity=st.integers(0, 9000), peer=st.sampled_from([None, "13900000001", "13900000002", "13700000000"])),
         max_size=60))
     return ctx, records
@@ -62,15 +72,39 @@ def scenarios(draw):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_record_by_record_equals_column_wise(scenario):
-    ctx, records = scenario
+    _assert_paths_agree(*scenario)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(*ST_JOHNS))
+def test_paths_agree_where_a_cycle_begins_twice(scenario):
+    _assert_paths_agree(*scenario)
+
+
+def _assert_paths_agree(ctx, records):
     one_by_one = rate_records(ctx, records)
     frame = pl.DataFrame([(r.record_id, r.msisdn, r.kind, r.started_at, r.quantity, r.peer) for r in records],
-                         schema={"record_id": pl.Utf8, "msisdn": pl.Utf8, "kind": pl.Utf8,
-                                 "started_at": pl.Datetime("us", "UTC"), "quantity": pl.Int64, "peer": pl.Utf8},
-                         orient="row")
+                         schema=RECORD_SCHEMA, orient="row")
     at_once = rate_frame(ctx, frame)
     assert at_once.columns == list(RATED_COLUMNS)
     assert [tuple(row) for row in at_once.iter_rows()] == [tuple(row) for row in one_by_one]
+
+
+def test_a_batch_of_no_known_numbers_rates_nothing():
+    clock = VirtualClock(START)
+    rated = rate_frame(ctxmod.RatingContext(clock=clock, now=clock.now()), pl.DataFrame(schema=RECORD_SCHEMA))
+    assert rated.is_empty() and rated.columns == list(RATED_COLUMNS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("0123456789", min_size=1, max_size=20), unique=True, max_size=6),
+       st.lists(st.one_of(st.text("0123456789+- ", max_size=21), st.none()), max_size=12))
+def test_a_number_finds_only_the_line_with_that_very_text(lines, numbers):
+    """Numbers are looked up as integers where the lines' numbers allow it:
+    "+138...", "0138..." or "138" must still find only their own text."""
+    numbers = [*numbers, *lines, *("0" + line for line in lines), *("+" + line for line in lines)]
+    found = columnar._line_positions(pl.Series(numbers, dtype=pl.Utf8), pl.Series(lines, dtype=pl.Utf8))
+    assert found.to_list() == [lines.index(number) if number in lines else None for number in numbers]
 
 
 def test_both_pipelines_leave_the_same_books(runtime, twin_lines):

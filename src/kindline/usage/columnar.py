@@ -10,18 +10,21 @@ than before; what the allowance and packs cannot hold is overage.
 Each record's share is the difference between its running value and the one
 before it, which is exactly what the loop in rating.py charges record by record.
 
-Ten million records are rated in a few seconds because every look-up is a
-position, not a join on text: a record's number is found once (as an integer
-where the context's numbers allow it), and from the line's position come its
-pool's place in a dense table of counters (pool x cycle x kind) and its plan's
-place in a small table of terms (plan x kind). The running sums are one stable
-sort by that counter position and one cumulative sum, not a window over
-millions of groups.
+Ten million records are rated in a few seconds, where joins on text and a
+window over millions of groups took tens of seconds:
+- every look-up is a position: a record's number is found once (joined as an
+  integer where the numbers allow it), and from the line's position come its
+  pool's row in a dense table of counters (pool x cycle x kind) and its plan's
+  row in a small table of terms (plan x kind);
+- a record's cycle comes from comparing its time with the few cycle starts;
+- the running sums are one sort of one integer and one cumulative sum;
+- most counters stay within what they hold all through a batch, and only the
+  records of the others go through the arithmetic above.
 """
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import timedelta, timezone
 
 import polars as pl
 
@@ -88,9 +91,11 @@ def _kind_index(kind: pl.Expr) -> pl.Expr:
 def _positions(values: pl.Series, keys: pl.Series) -> pl.Series:
     """For each of `values`, the position of the equal entry of `keys` (all
     distinct; a binary search in a sorted copy), or null."""
+    if keys.is_empty():
+        return pl.repeat(None, len(values), dtype=pl.UInt32, eager=True)
     order = keys.arg_sort()
     ordered = keys.gather(order)
-    found = ordered.search_sorted(values, side="left").clip(0, max(len(keys) - 1, 0))
+    found = ordered.search_sorted(values, side="left").clip(0, len(keys) - 1)
     return pl.select(pl.when(ordered.gather(found) == values).then(order.gather(found))).to_series()
 
 
@@ -117,23 +122,48 @@ def _line_positions(numbers: pl.Series, lines: pl.Series) -> pl.Series:
 
 
 def _cycles(clock: Clock, started: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(each record's cycle as a position in `names`, names): the cycles from
-    the earliest record's to the latest's. Found by comparing each time with
-    the few cycle starts (cycles.starts_at), not by formatting ten million
-    local dates."""
-    if started.is_empty() or started.null_count() == len(started):
-        return pl.Series([], dtype=pl.UInt32), pl.Series([], dtype=pl.Utf8)
-    first, last = cycles.cycle_of(clock, started.min()), cycles.cycle_of(clock, started.max())
+    """(each record's cycle as a position in `names`, names: consecutive
+    cycles). A record's cycle is found by comparing its time with the few
+    cycle starts (cycles.starts_at) instead of formatting ten million local
+    dates. That is exact where the local clock keeps one offset from a day
+    before a start to a day after; where it changes there (daylight saving),
+    the records of those two days are placed one by one (cycles.cycle_of)."""
+    present = started.drop_nulls()
+    if present.is_empty():
+        return pl.repeat(None, len(started), dtype=pl.UInt32, eager=True), pl.Series([], dtype=pl.Utf8)
+    first, last = cycles.cycle_of(clock, present.min()), cycles.cycle_of(clock, present.max())
+    names = _months(cycles.previous(first) if first > "0001-01" else first,  # a cycle may begin twice: with
+                    cycles.following(last) if last < "9999-12" else last)  # daylight saving, the latest's may be earlier
+    starts = [cycles.starts_at(clock, name).astimezone(timezone.utc) for name in names[1:]]
+    bounds = pl.Series(starts, dtype=pl.Datetime("us", "UTC")).cast(started.dtype)
+    found = pl.select(pl.when(started.is_not_null()).then(bounds.search_sorted(started, side="right"))).to_series()
+    day = timedelta(days=1)
+    changing = [start for start in starts
+                if len({(start + hour * day / 24).astimezone(clock.tz).utcoffset() for hour in range(-24, 25)}) > 1]
+    if changing:
+        near = pl.select(pl.any_horizontal([started.is_between(start - day, start + day) for start in changing])
+                         .fill_null(False)).to_series().arg_true()
+        one_by_one = [cycles.cycle_of(clock, moment) for moment in started.gather(near).to_list()]
+        wider = _months(min(names[0], *one_by_one), max(names[-1], *one_by_one))
+        found = (found + wider.index(names[0])).scatter(near, [wider.index(name) for name in one_by_one])
+        names = wider
+    return found.cast(pl.UInt32), pl.Series(names, dtype=pl.Utf8)
+
+
+def _months(first: str, last: str) -> list[str]:
+    """The cycles from `first` to `last`."""
     names = [first]
-    while names[-1] != last:
+    while names[-1] < last:
         names.append(cycles.following(names[-1]))
-    starts = pl.Series([cycles.starts_at(clock, name).astimezone(timezone.utc) for name in names[1:]],
-                       dtype=pl.Datetime("us", "UTC")).cast(started.dtype)
-    return starts.search_sorted(started, side="right").cast(pl.UInt32), pl.Series(names, dtype=pl.Utf8)
+    return names
 
 
 def _dense(frame: pl.DataFrame, index: pl.Series, size: int, columns: tuple[str, ...]) -> pl.DataFrame:
-    """`columns` of `frame` placed at `index` in a frame of `size` rows (null elsewhere)."""
+    """`columns` of `frame` placed at `index` in a frame of `size` rows (null
+    elsewhere). A frame already in that order (context.load makes the counters
+    so) is only extended."""
+    if index.null_count() == 0 and index.equals(pl.arange(0, frame.height, dtype=index.dtype, eager=True)):
+        return frame.select(columns).extend(frame.select(columns).clear(size - frame.height))
     return pl.DataFrame({name: pl.repeat(None, size, dtype=frame[name].dtype, eager=True).scatter(index, frame[name])
                          for name in columns})
 
@@ -141,6 +171,7 @@ def _dense(frame: pl.DataFrame, index: pl.Series, size: int, columns: tuple[str,
 def _take(frame: pl.DataFrame, index: pl.Series) -> pl.DataFrame:
     """The rows of `frame` at `index` (null rows where the index is null). An
     index without nulls is read without its validity mask: twice as fast."""
+    frame = frame.rechunk()  # a table in one piece: gathering from many costs three times more
     return frame[index.fill_null(0)] if index.null_count() == 0 else frame.select(pl.all().gather(index))
 
 
@@ -156,7 +187,8 @@ def _counter_table(pools: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.DataFr
     the counter of pool p in cycle c for kind k, null where there is none; the
     last row, all null, stands for any counter the batch does not hold."""
     ids, names = pools["pool_line_id"].unique().sort(), pools["cycle"].unique().sort()
-    at = ((_positions(pools["pool_line_id"], ids) * len(names) + _positions(pools["cycle"], names)) * KINDS
+    pool_at = pools["pool_line_id"].rank("dense").cast(pl.UInt32) - 1  # the place among `ids`
+    at = ((pool_at * len(names) + _positions(pools["cycle"], names)) * KINDS
           + pools.select(_kind_index(pl.col("kind"))).to_series())
     return ids, names, _dense(pools, at, len(ids) * len(names) * KINDS + 1, POOL_TERMS)
 
@@ -167,7 +199,9 @@ def _ceil_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
 
 def rate_frame(ctx: RatingContext, records: pl.DataFrame) -> pl.DataFrame:
     """Rate `records` (record_id, msisdn, kind, started_at UTC, quantity, peer;
-    every msisdn known to the context) in their row order."""
+    every msisdn known to the context) in their row order. The records'
+    own columns are passed through as they are, and what is computed is built
+    aside: a frame that mixes the two would be copied whole to align them."""
     lines, plans, family = _terms_frames(ctx)
     plan_names, plan_terms = _plan_table(plans)
     pool_ids, pool_cycles, counters = _counter_table(pool_frame(ctx))
@@ -177,45 +211,45 @@ def rate_frame(ctx: RatingContext, records: pl.DataFrame) -> pl.DataFrame:
         pool_at=_positions(lines["pool_line_id"], pool_ids) * (len(pool_cycles) * KINDS),
         plan_at=_positions(lines["plan"], plan_names) * KINDS,
         has_family=pl.col("line_id").is_in(family["line_id"].unique().implode()))
-    frame = records.hstack(_take(per_line, _line_positions(records["msisdn"], lines["msisdn"])))
-    frame = frame.with_columns(cycle=names.gather(cycle_of),
-                               cycle_at=(_positions(names, pool_cycles) * KINDS).gather(cycle_of),
-                               kind_at=_kind_index(pl.col("kind")))
-    frame = frame.with_columns(
-        at=(pl.col("pool_at") + pl.col("cycle_at") + pl.col("kind_at")).fill_null(counters.height - 1),
-        plan_at=pl.col("plan_at") + pl.col("kind_at"))
+    frame = (_take(per_line, _line_positions(records["msisdn"], lines["msisdn"]))
+             .with_columns(kind_at=records.select(_kind_index(pl.col("kind"))).to_series().rechunk(),
+                           cycle_at=(_positions(names, pool_cycles) * KINDS).gather(cycle_of),
+                           quantity=records["quantity"].rechunk())
+             .with_columns(at=(pl.col("pool_at") + pl.col("cycle_at") + pl.col("kind_at")).fill_null(counters.height - 1),
+                           plan_at=pl.col("plan_at") + pl.col("kind_at")))
     unit = plan_terms["unit"].gather(frame["plan_at"])
-    frame = frame.with_columns(rated_quantity=_ceil_div(pl.col("quantity"), unit) * unit)
-    frame = frame.with_columns(free=_free(frame, family))
+    frame = frame.with_columns(rated_quantity=_ceil_div(pl.col("quantity"), unit) * unit,
+                               free=_free(frame, records["peer"], family))
     frame = frame.with_columns(q=pl.when(pl.col("free")).then(0).otherwise(pl.col("rated_quantity")))
-    return (frame.hstack(_charges(frame.select("at", "plan_at", "q"), counters, plan_terms))
-            .with_columns(overage_quantity=pl.col("q") - pl.col("allowance_used"),  # what the allowance did not take
-                          charge_fen=pl.col("upgrade_fen") + pl.col("overage_fen"))
-            .select(RATED_COLUMNS))
+    rated = (frame.select("line_id", "pool_line_id", "account_id", "rated_quantity", "free", "q")
+             .hstack(_charges(frame.select("at", "plan_at", "q"), counters, plan_terms))
+             .with_columns(cycle=names.gather(cycle_of),
+                           overage_quantity=pl.col("q") - pl.col("allowance_used"),  # what the allowance did not take
+                           charge_fen=pl.col("upgrade_fen") + pl.col("overage_fen")))
+    return pl.DataFrame([records[name] if name in records.columns else rated[name] for name in RATED_COLUMNS])
 
 
-def _free(frame: pl.DataFrame, family: pl.DataFrame) -> pl.Series:
-    """Calls and messages to a family number: only the records of lines that
-    have family numbers are looked up."""
-    candidates = (frame.select("line_id", "peer", seq=pl.int_range(pl.len(), dtype=pl.UInt32),
-                               keep=pl.col("has_family") & pl.col("kind").is_in(FREE_KINDS) & pl.col("peer").is_not_null())
-                  .filter("keep"))
+def _free(frame: pl.DataFrame, peers: pl.Series, family: pl.DataFrame) -> pl.Series:
+    """Whether each record is a call or message to a family number (frame:
+    line_id, has_family, kind_at). Only the calls and messages of lines with
+    family numbers are looked up among them."""
+    free_kinds = [USAGE_KINDS.index(kind) for kind in FREE_KINDS]
+    maybe = frame.select(pl.col("has_family") & pl.col("kind_at").is_in(free_kinds)).to_series() & peers.is_not_null()
+    candidates = pl.DataFrame({"seq": maybe.arg_true(), "line_id": frame["line_id"].filter(maybe),
+                               "peer": peers.filter(maybe)})
     matched = candidates.join(family, on=["line_id", "peer"], how="semi")["seq"]
     return pl.repeat(False, frame.height, eager=True).scatter(matched, True)
 
 
 def _by_counter(at: pl.Series, q: pl.Series) -> pl.DataFrame:
-    """(at, seq, q, total) of each record, sorted by counter and in record
-    order within one; total is the counter's chargeable quantity in the batch
-    up to and including the record: one cumulative sum less the sum before the
-    counter's first record. The sort is of one integer, counter and record
-    position side by side, three times faster than a stable sort of columns."""
+    """(at, seq, q, run) of each record, sorted by counter and in record order
+    within one: run is the cumulative sum of q over all of them (null q as 0).
+    The sort is of one integer, counter and record position side by side,
+    three times faster than a stable sort of columns."""
     key = pl.select(at.cast(pl.UInt64) * (1 << 32) + pl.int_range(len(at), dtype=pl.UInt64)).to_series().sort()
     seq = (key % (1 << 32)).cast(pl.UInt32)
-    counter, quantity, start = pl.col("at"), pl.col("q").fill_null(0), pl.col("at").ne_missing(pl.col("at").shift(1))
     return (pl.DataFrame({"at": (key // (1 << 32)).cast(pl.UInt32), "seq": seq, "q": q.gather(seq)})
-            .with_columns(total=quantity.cum_sum() - pl.when(start).then(quantity.cum_sum() - quantity).forward_fill())
-            .with_columns(last=counter.ne_missing(counter.shift(-1))))
+            .with_columns(run=pl.col("q").fill_null(0).cum_sum()))
 
 
 def _charges(frame: pl.DataFrame, counters: pl.DataFrame, plan_terms: pl.DataFrame) -> pl.DataFrame:
@@ -223,20 +257,27 @@ def _charges(frame: pl.DataFrame, counters: pl.DataFrame, plan_terms: pl.DataFra
     (at: counter row, plan_at: plan terms row, q: chargeable quantity), in
     their order.
 
-    Most counters stay within what they hold (allowance and packs already on)
-    all through a batch: their records take q from it and are charged nothing.
-    Only the records of the other counters go through the full arithmetic
-    (`_shares`); that needs every record's q to be non-negative, as ingest
-    makes sure."""
+    A record's running total in its counter is the running sum over all
+    records sorted by counter (`_by_counter`) less that sum before the
+    counter's first record. Most counters stay within what they hold
+    (allowance and packs already on) all through a batch: their records take q
+    from it and are charged nothing. Only the records of the other counters
+    go through the full arithmetic (`_shares`); that needs every q to be
+    non-negative, as ingest makes sure."""
     by_counter = _by_counter(frame["at"], frame["q"])
-    ends = by_counter.filter("last")
-    reached = pl.repeat(0, counters.height, dtype=pl.Int64, eager=True).scatter(ends["at"], ends["total"])
+    ends = (by_counter.filter(pl.col("at").ne_missing(pl.col("at").shift(-1)))
+            .select("at", "run", before=pl.col("run").shift(1, fill_value=0)))
+    def per_counter(values: pl.Series) -> pl.Series:
+        return pl.repeat(0, counters.height, dtype=pl.Int64, eager=True).scatter(ends["at"], values)
+
+    before = per_counter(ends["before"])  # the running sum before each counter's first record
+    reached = per_counter(ends["run"] - ends["before"])  # and each counter's chargeable quantity in the batch
+    rising = (frame["q"].min() or 0) >= 0
     fits = counters.select((pl.col("used0") + reached <= pl.col("allowance") + pl.col("k0") * pl.col("size"))
-                           .fill_null(False)).to_series()
-    if (frame["q"].min() or 0) < 0:
-        fits = fits & False
+                           .fill_null(False) & rising).to_series()
     held = fits.gather(by_counter["at"]) & by_counter["q"].is_not_null()
-    full = by_counter.filter(~held).sort("seq")  # in record order: the write-back below runs forward
+    full = (by_counter.filter(~held).sort("seq")  # in record order: the write-back below runs forward
+            .with_columns(total=pl.when(pl.col("q").is_not_null()).then(pl.col("run") - pl.lit(before).gather(pl.col("at")))))
     shares = _shares(full.hstack(_take(counters, full["at"])).hstack(
         _take(plan_terms.select("price", "per"), frame["plan_at"].gather(full["seq"]))))
     zeros = pl.zeros(frame.height, dtype=pl.Int64, eager=True)

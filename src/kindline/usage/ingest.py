@@ -33,60 +33,70 @@ REASONS_ZH = {"invalid_record_id": "记录编号为空或过长", "invalid_kind"
               "unknown_line": "号码不存在或已销户", "duplicate_in_input": "同一批中记录编号重复"}
 
 
-def _text(column: pl.Series) -> pl.Series:
-    return column if column.dtype == pl.Utf8 else column.cast(pl.Utf8)
+def _raw_columns(raw: pl.DataFrame) -> pl.DataFrame:
+    """The columns as text, except an integer quantity and a typed time (from
+    a Parquet file), which are read as they are."""
+    keep = {"quantity": raw.schema["quantity"].is_integer(), "started_at": isinstance(raw.schema["started_at"], pl.Datetime)}
+    return raw.select(pl.col(name) if keep.get(name) else pl.col(name).cast(pl.Utf8) for name in COLUMNS)
 
 
-def _number(column: pl.Series, *, blank_is_none: bool = False) -> pl.Series:
-    """National form: spaces and dashes out, +86/0086 off (as
-    context.canonical_number). A column of plain digits with no 0086 in front
-    is in that form already."""
-    text = _text(column)
-    if text.str.contains(r"^[0-9]+$").all() and not text.str.starts_with("0086").any():
-        return text
-    stripped = text.str.strip_chars()
+def _plain_digits(name: str) -> pl.Expr:
+    """Whether a column of numbers is in national form already: plain digits
+    with no 0086 in front. Each reads as a whole number (`to_integer` reads a
+    sign and digits only, half the cost of a pattern) and none has a sign."""
+    text = pl.col(name)
+    return ((text.str.to_integer(strict=False).null_count() == text.null_count())
+            & ~pl.any_horizontal(text.str.starts_with(prefix) for prefix in ("+", "-", "0086")).any())
+
+
+def _national(name: str, *, blank_is_none: bool = False) -> pl.Expr:
+    """National form: spaces and dashes out, +86/0086 off (as context.canonical_number)."""
+    stripped = pl.col(name).str.strip_chars()
     cleaned = stripped.str.replace_all(r"[ \-]", "").str.replace(r"^(\+86|0086)", "")
-    return pl.select(pl.when(stripped.str.len_chars() > 0).then(cleaned)).to_series() if blank_is_none else cleaned
+    return pl.when(stripped.str.len_chars() > 0).then(cleaned) if blank_is_none else cleaned
 
 
-def _kind(column: pl.Series) -> pl.Series:
-    text = _text(column)
-    if text.is_in(USAGE_KINDS).all():
-        return text
-    return text.str.strip_chars().str.to_lowercase()
-
-
-def _quantity(column: pl.Series) -> pl.Series:
-    """Whole numbers (null where there is none): an integer column as it is."""
-    if column.dtype.is_integer():
-        return column.cast(pl.Int64, strict=False)
-    return _text(column).str.strip_chars().cast(pl.Int64, strict=False)
+def _quantity(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Whole numbers (null where there is none)."""
+    return (column if dtype.is_integer() else column.str.strip_chars()).cast(pl.Int64, strict=False)
 
 
 def _parse_times(text: pl.Series) -> pl.Series:
     """Any of TIME_FORMATS, as UTC (null where none fits)."""
     stripped = text.str.strip_chars()
-    return pl.select(pl.coalesce([stripped.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
-                                  for fmt in TIME_FORMATS])).to_series()
+    return pl.select(pl.coalesce([stripped.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us",
+                                                            cache=False) for fmt in TIME_FORMATS])).to_series()
 
 
-def _usual_times(text: pl.Series) -> pl.Series:
-    """Times in the usual layout, as UTC; null for the others: the local part
-    (19 characters) read as a time without zone, which is the quick parse,
-    less the offset (6 characters, "+08:00"), the same in most files. Where
-    this gives a time, it is the one TIME_FORMATS[0] gives."""
-    local = text.str.slice(0, 19).str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False)
+def _shared_offset(text: pl.Series) -> str | None:
+    """The offset of the first time ("+08:00"), if every time is in the usual
+    layout (25 characters) and ends with it."""
     first = text.drop_nulls().head(1).to_list()
     shared = first[0][19:] if first else ""
-    if USUAL_OFFSET.fullmatch(shared) and (text.str.ends_with(shared) & (text.str.len_chars() == 25)).all():
-        minutes = pl.lit(_minutes(shared))
-    else:
-        offsets = text.str.slice(19)  # each distinct offset is read once
-        distinct = offsets.unique().drop_nulls()
-        known = distinct.filter(distinct.str.contains(f"^{USUAL_OFFSET.pattern}$")).to_list()
-        minutes = pl.when(text.str.len_chars() == 25).then(
-            offsets.replace_strict(known, [_minutes(offset) for offset in known], default=None, return_dtype=pl.Int64))
-    return pl.select(local - pl.duration(minutes=minutes)).to_series().dt.replace_time_zone("UTC")
+    if not USUAL_OFFSET.fullmatch(shared):
+        return None
+    return shared if pl.select((text.str.ends_with(shared) & (text.str.len_chars() == 25)).all()).item() else None
+
+
+def _usual_times(text: pl.Expr, offsets: pl.Expr) -> pl.Expr:
+    """Times in the usual layout as UTC, null for the others: the local part
+    (19 characters) read as a time without zone, which is the quick parse,
+    less the offset in minutes. Where this gives a time, it is the one
+    TIME_FORMATS[0] gives."""
+    local = text.str.slice(0, 19).str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False,
+                                               cache=False)  # a cache of ten million distinct times costs double
+    return (local - pl.duration(minutes=offsets)).dt.replace_time_zone("UTC")
+
+
+def _offsets(text: pl.Series) -> pl.Expr:
+    """Each time's offset in minutes, where the times have different ones:
+    what follows the local part, if it is one (null otherwise). Each distinct
+    offset is read once."""
+    offsets = text.str.slice(19)
+    distinct = offsets.unique().drop_nulls()
+    known = distinct.filter(distinct.str.contains(f"^{USUAL_OFFSET.pattern}$")).to_list()
+    return pl.lit(offsets.replace_strict(known, [_minutes(offset) for offset in known], default=None,
+                                         return_dtype=pl.Int64))
 
 
 def _minutes(offset: str) -> int:
@@ -95,18 +105,17 @@ def _minutes(offset: str) -> int:
     return -minutes if offset.startswith("-") else minutes
 
 
-def _times(column: pl.Series) -> pl.Series:
-    """Start times as UTC; null where there is none or it has no offset."""
-    if isinstance(column.dtype, pl.Datetime):
-        if column.dtype.time_zone is None:
-            return pl.repeat(None, len(column), dtype=TIME, eager=True)
-        return column.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-    text = _text(column)
-    times = _usual_times(text)
-    others = (times.is_null() & text.is_not_null()).arg_true()
+def _times(column: pl.Series, text: pl.Series) -> pl.Series:
+    """Start times as UTC; null where there is none or it has no offset.
+    `column` holds them as read the quick way; those it missed are parsed."""
+    if isinstance(text.dtype, pl.Datetime):
+        if text.dtype.time_zone is None:
+            return pl.repeat(None, len(text), dtype=TIME, eager=True)
+        return text.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    others = (column.is_null() & text.is_not_null()).arg_true()
     if others.is_empty():
-        return times
-    return times.scatter(others, _parse_times(text.gather(others)))
+        return column
+    return column.scatter(others, _parse_times(text.gather(others)))
 
 
 def _first_of_id(ids: pl.Series) -> pl.Series:
@@ -122,11 +131,26 @@ def _first_of_id(ids: pl.Series) -> pl.Series:
 
 def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(good records in input order, rejects with position, record_id and
-    reason code). Columns may be text or, from a Parquet file, already typed."""
-    record_id = _text(raw["record_id"]).str.strip_chars()
-    frame = pl.DataFrame({"record_id": record_id, "msisdn": _number(raw["msisdn"]), "kind": _kind(raw["kind"]),
-                          "started_at": _times(raw["started_at"]), "quantity": _quantity(raw["quantity"]),
-                          "peer": _number(raw["peer"], blank_is_none=True), "first": _first_of_id(record_id)})
+    reason code). Columns may be text or, from a Parquet file, already typed.
+
+    Two passes over the columns, each computing its columns side by side: the
+    first finds which are in the usual form, the second reads each the quick
+    way or the general way."""
+    raw = _raw_columns(raw)
+    text_times = raw.schema["started_at"] == pl.Utf8
+    shared = _shared_offset(raw["started_at"]) if text_times else None
+    usual = raw.select(msisdn=_plain_digits("msisdn"), peer=_plain_digits("peer"),
+                       kind=pl.col("kind").is_in(USAGE_KINDS).all()).row(0, named=True)
+    offsets = pl.lit(_minutes(shared)) if shared else _offsets(raw["started_at"]) if text_times else None
+    frame = raw.select(
+        record_id=pl.col("record_id").str.strip_chars(),
+        msisdn=pl.col("msisdn") if usual["msisdn"] else _national("msisdn"),
+        kind=pl.col("kind") if usual["kind"] else pl.col("kind").str.strip_chars().str.to_lowercase(),
+        started_at=_usual_times(pl.col("started_at"), offsets) if text_times else pl.lit(None, TIME),
+        quantity=_quantity(pl.col("quantity"), raw.schema["quantity"]),
+        peer=pl.col("peer") if usual["peer"] else _national("peer", blank_is_none=True))
+    frame = frame.with_columns(started_at=_times(frame["started_at"], raw["started_at"]),
+                               first=_first_of_id(frame["record_id"]))
     reason = (pl.when(pl.col("record_id").is_null() | (pl.col("record_id").str.len_chars() == 0)
                       | (pl.col("record_id").str.len_chars() > 64)).then(pl.lit("invalid_record_id"))
               .when(~pl.col("kind").is_in(USAGE_KINDS) | pl.col("kind").is_null()).then(pl.lit("invalid_kind"))
