@@ -190,13 +190,19 @@ def _work_order_link(desk_page: str) -> str:
     return re.search(r'href="(/console/customers/\d+/workorders/new[^"]*)"', desk_page).group(1).replace("&amp;", "&")
 
 
-def test_a_chat_contact_files_its_work_order_as_chat(runtime, client, floor):
+def _chat_answered(runtime, client, floor):
+    """The elder's chat, offered to the signed-in agent and answered: the elder."""
     elder = floor["elder"]
     staff_login(client, floor["agent"])
     _post(client, "/console/hotline/desk/state", {"state": "available"})
     with transaction(runtime.sessions) as session:
         contact_id = service.arrive(session, runtime.clock, elder.phone, "10000", channel="chat")[0].id
     _post(client, f"/console/hotline/desk/contacts/{contact_id}/answer")
+    return elder
+
+
+def test_a_chat_contact_files_its_work_order_as_chat(runtime, client, floor):
+    elder = _chat_answered(runtime, client, floor)
     link = _work_order_link(_desk(client))
     assert "channel=chat" in link and "type=complaint" in link
     form = client.get(link).text
@@ -211,12 +217,7 @@ def test_a_chat_contact_files_its_work_order_as_chat(runtime, client, floor):
 
 
 def test_a_chat_contact_files_its_business_order_as_chat(runtime, client, floor):
-    elder = floor["elder"]
-    staff_login(client, floor["agent"])
-    _post(client, "/console/hotline/desk/state", {"state": "available"})
-    with transaction(runtime.sessions) as session:
-        contact_id = service.arrive(session, runtime.clock, elder.phone, "10000", channel="chat")[0].id
-    _post(client, f"/console/hotline/desk/contacts/{contact_id}/answer")
+    elder = _chat_answered(runtime, client, floor)
     link = re.search(r'href="(/console/customers/\d+/orders/new[^"]*)"', _desk(client)).group(1)
     assert link == f"/console/customers/{elder.id}/orders/new?channel=chat"
     form = client.get(f"{link}&type=customer_info_change").text
