@@ -121,7 +121,7 @@ def _line_positions(numbers: pl.Series, lines: pl.Series) -> pl.Series:
     return found.to_series()
 
 
-def _cycles(clock: Clock, started: pl.Series) -> tuple[pl.Series, pl.Series]:
+def cycle_positions(clock: Clock, started: pl.Series) -> tuple[pl.Series, pl.Series]:
     """(each record's cycle as a position in `names`, names: consecutive
     cycles). A record's cycle is found by comparing its time with the few
     cycle starts (cycles.starts_at) instead of formatting ten million local
@@ -205,7 +205,7 @@ def rate_frame(ctx: RatingContext, records: pl.DataFrame) -> pl.DataFrame:
     lines, plans, family = _terms_frames(ctx)
     plan_names, plan_terms = _plan_table(plans)
     pool_ids, pool_cycles, counters = _counter_table(pool_frame(ctx))
-    cycle_of, names = _cycles(ctx.clock, records["started_at"])
+    cycle_of, names = cycle_positions(ctx.clock, records["started_at"])
     per_line = lines.select(  # where each line's counters and plan terms are
         "line_id", "pool_line_id", "account_id",
         pool_at=_positions(lines["pool_line_id"], pool_ids) * (len(pool_cycles) * KINDS),

@@ -24,7 +24,7 @@ from kindline.core.clock import Clock
 from kindline.core.db import transaction
 from kindline.customers.models import Line
 from kindline.usage import context, ingest
-from kindline.usage.columnar import rate_frame
+from kindline.usage.columnar import cycle_positions, rate_frame
 from kindline.usage.commit import commit
 from kindline.usage.models import USAGE_KINDS, UsageCounter, UsageRecord
 from kindline.usage.rating import RATED_COLUMNS, UsageIn, rate_records
@@ -53,14 +53,17 @@ def _already_rated(session: Session, record_ids: list[str]) -> set[str]:
                                .where(in_values(session, UsageRecord.record_id, record_ids))))
 
 
-def _cycle(clock: Clock) -> pl.Expr:
-    """A record's cycle (YYYY-MM in the operator's zone)."""
-    return pl.col("started_at").dt.convert_time_zone(str(clock.tz)).dt.strftime("%Y-%m").alias("cycle")
+def _cycle_names(frame: pl.DataFrame, clock: Clock) -> pl.Series:
+    """Each record's cycle (YYYY-MM in the operator's zone), found as the
+    column-wise path finds it (columnar.cycle_positions)."""
+    positions, names = cycle_positions(clock, frame["started_at"])
+    return names.gather(positions).alias("cycle")
 
 
 def _cycles(frame: pl.DataFrame, clock: Clock) -> set[str]:
     """The cycles the records fall in."""
-    return set(frame.select(_cycle(clock)).to_series().unique().to_list())
+    positions, names = cycle_positions(clock, frame["started_at"])
+    return set(names.gather(positions.unique().drop_nulls()).to_list())
 
 
 def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: TermsCache | None, batch: str,
@@ -70,7 +73,8 @@ def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: Term
     if cache is None:
         ctx = context.load(session, clock, set(chunk["msisdn"].unique().to_list()), _cycles(chunk, clock))
     else:
-        ctx = cache.context(session, clock, set(chunk.select("msisdn", _cycle(clock), "kind").unique().iter_rows()))
+        uses = chunk.select("msisdn", "kind").with_columns(_cycle_names(chunk, clock)).unique()
+        ctx = cache.context(session, clock, set(uses.select("msisdn", "cycle", "kind").iter_rows()))
     seen = _already_rated(session, chunk["record_id"].to_list())  # after the locks: sees a rival's commit
     fresh = chunk.filter(~pl.col("record_id").is_in(list(seen))) if seen else chunk
     numbers = ctx.numbers
