@@ -89,6 +89,8 @@ def test_rewriting_a_version_in_force_is_refused(runtime):
     SMALL.replace("kind: plan", "kind: spaceship"),
     SMALL.replace("price_fen: 5000", "price_fen: -1"),
     SMALL + "    bundled: [NOPE]\n",
+    SMALL + "    rounding: {voice: 0}\n",  # rating divides by the unit
+    SMALL + "    overage: {data: {price_fen: 500, per: 0}}\n",
     SMALL + SMALL.split("products:\n")[1],  # duplicate code
 ])
 def test_bad_catalogs_are_refused_whole(runtime, text):

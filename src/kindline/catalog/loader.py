@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -58,7 +58,7 @@ class VersionSpec(_Strict):
     price_fen: int | None = Field(None, ge=0)
     allowances: Allowances | None = None
     overage: dict[Literal["voice", "sms", "data"], UnitPrice] | None = None
-    rounding: dict[Literal["voice", "sms", "data"], int] | None = None
+    rounding: dict[Literal["voice", "sms", "data"], Annotated[int, Field(gt=0)]] | None = None  # units of 1 or more
     family_slots: int | None = Field(None, ge=0, le=3)
     secondary_cards: int | None = Field(None, ge=0)
     shares_pool: bool | None = None

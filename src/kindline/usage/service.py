@@ -116,9 +116,10 @@ def rate_frame_schema() -> dict[str, pl.DataType]:
 def rate(factory: sessionmaker[Session], clock: Clock, raw: pl.DataFrame, *, mode: str = "records",
          chunk_size: int = 1000, source: str = "api", progress: Callable[[int, int], None] | None = None
          ) -> RatingReport:
-    """Rate raw records (ingest.COLUMNS as text) in order, one transaction per
-    chunk. Record by record, the terms of every line in the input are loaded
-    once, in bulk, before the first chunk, and kept (checked per chunk)."""
+    """Rate raw records (ingest.COLUMNS, as text or typed from Parquet) in
+    order, one transaction per chunk. Record by record, the terms of every
+    line in the input are loaded once, in bulk, before the first chunk, and
+    kept (checked per chunk)."""
     if mode not in MODES:
         raise ValueError(f"unknown rating mode {mode!r}")
     good, rejects = ingest.normalise(raw)
