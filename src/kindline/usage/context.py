@@ -104,7 +104,6 @@ class CounterState:
     used: int = 0
     over: int = 0
     upgrades: int = 0
-    exists: bool = False
 
 
 @dataclass

@@ -127,7 +127,7 @@ class TermsCache:
             self._counters.update(context.counter_ids(session, pool_ids, cycles))
         for pool_id, cycle, kind, used, over, upgrades in context.locked_counters_by_id(
                 session, [self._counters[key] for key in keys]):
-            ctx.counters[(pool_id, cycle, kind)] = CounterState(used=used, over=over, upgrades=upgrades, exists=True)
+            ctx.counters[(pool_id, cycle, kind)] = CounterState(used=used, over=over, upgrades=upgrades)
 
 
 def _line_terms(terms: context.Terms):
