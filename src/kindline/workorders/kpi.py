@@ -66,18 +66,9 @@ class Run:
     paused_since: datetime | None = None
 
     def step(self, event: WorkOrderEvent) -> None:
-        """A transition or reopen event."""
-        if event.from_status == "pending" and self.paused_since is not None:
-            self.paused_seconds = sla.paused_so_far(self, self.policy, event.at)
-            self.paused_since = None
-        if event.to_status == "pending":
-            self.paused_since = event.at
-        if self.responded_at is None and event.actor.startswith("staff:"):
-            self.responded_at = event.at
-        if event.to_status == "resolved":
-            self.resolved_at = event.at
-        if event.action == "reopen":
-            self.resolved_at = None
+        """A transition or reopen event, as service.transition moved the clock."""
+        sla.advance(self, self.policy, event.from_status, event.to_status, event.at,
+                    by_staff=event.actor.startswith("staff:"), reopen=event.action == "reopen")
 
     def replaced(self, event: WorkOrderEvent, policy: sla.Policy) -> Run:
         """The green channel's new clock: from now, paused if the order waits for the customer."""

@@ -262,18 +262,13 @@ def transition(session: Session, clock: Clock, principal: Principal | None, orde
     _may_move(order, principal, to)
     _claim(order, principal)
     now, old, resolved_before = clock.now(), order.status, order.resolved_at
-    if old == "pending":  # the customer is back: the paused time stops counting
-        order.paused_seconds = sla.paused_so_far(order, policy_of(order), now)
-        order.paused_since = None
-    if to == "pending":
-        order.paused_since = now
-    if order.responded_at is None and principal is not None and principal.is_staff:
-        order.responded_at = now
+    sla.advance(order, policy_of(order), old, to, now, by_staff=principal is not None and principal.is_staff,
+                reopen=reopen)
     if to == "resolved":
-        order.resolved_at, order.resolution = now, reason
+        order.resolution = reason
         _complete_sale(session, clock, order)
     if reopen:
-        order.resolved_at = order.closed_at = None
+        order.closed_at = None
     if to == "closed":
         order.closed_at = now
     if to in ("cancelled", "rejected"):

@@ -167,6 +167,25 @@ def paused_so_far(order: Timed, policy: Policy, now: datetime) -> int:
     return int(order.paused_seconds + running)
 
 
+def advance(clock: Timed, policy: Policy, old: str, new: str, at: datetime, *, by_staff: bool, reopen: bool) -> None:
+    """Move an SLA clock's columns for one status change at `at`: the customer
+    back from pending stops the pause, pending starts one, staff's first move
+    is the response, resolved meets the resolution and a reopen un-meets it.
+    One rule for the work order (service.transition) and for the KPIs' replay
+    of its history (kpi.Run)."""
+    if old == "pending":
+        clock.paused_seconds = paused_so_far(clock, policy, at)
+        clock.paused_since = None
+    if new == "pending":
+        clock.paused_since = at
+    if clock.responded_at is None and by_staff:
+        clock.responded_at = at
+    if new == "resolved":
+        clock.resolved_at = at
+    if reopen:
+        clock.resolved_at = None
+
+
 def _limit(policy: Policy, start: datetime, seconds: int | None, paused: int, met_at: datetime | None,
            now: datetime, warning_at: float) -> Limit:
     if seconds is None:
