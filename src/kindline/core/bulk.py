@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, String, Table, bindparam, func, select
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, String, Table, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -94,8 +94,8 @@ def in_values(session: Session, column: ColumnElement, values: Iterable) -> Colu
     items = list(values)
     if _is_postgres(session):
         kind = BigInteger() if items and isinstance(items[0], int) else String()
-        array = bindparam(f"values_{uuid.uuid4().hex[:8]}", items, type_=ARRAY(kind))
-        return column.in_(select(func.unnest(array)).scalar_subquery())
+        text = bindparam(f"values_{uuid.uuid4().hex[:8]}", _array_text(pl.Series(items)), type_=String())
+        return column.in_(select(func.unnest(cast(text, ARRAY(kind)))).scalar_subquery())
     listed = func.json_each(json.dumps(items)).table_valued("value")
     return column.in_(select(listed.c.value))
 
@@ -144,4 +144,23 @@ def _arrays(table: Table, frame: pl.DataFrame) -> tuple[str, list[list]]:
     Datetime columns must be UTC."""
     dialect = postgresql.dialect()
     casts = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in frame.columns)
-    return f"unnest({casts}) AS s({_names(frame.columns)})", [frame[name].to_list() for name in frame.columns]
+    return f"unnest({casts}) AS s({_names(frame.columns)})", [_array_text(frame[name]) for name in frame.columns]
+
+
+def _array_text(values: pl.Series) -> str:
+    """A column as PostgreSQL's array text ('{1,NULL,"a\\"b"}'), cast to the
+    column's array type in the statement. Built by Polars in one pass:
+    psycopg's list dumper inspects every element in Python, which cost more
+    than the statements it fed. Datetimes must be UTC."""
+    if values.dtype == pl.Null or values.is_empty():
+        return "{" + ",".join("NULL" for _ in range(values.len())) + "}"
+    if isinstance(values.dtype, pl.Datetime):
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S%.f+00")
+    elif values.dtype == pl.Boolean:
+        text = values.replace_strict({True: "t", False: "f"}, return_dtype=pl.Utf8)
+    elif values.dtype.is_numeric():
+        return "{" + values.cast(pl.Utf8).fill_null("NULL").str.join(",").item() + "}"
+    else:
+        text = values.cast(pl.Utf8)
+    quoted = '"' + text.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True) + '"'
+    return "{" + quoted.fill_null("NULL").str.join(",").item() + "}"

@@ -146,7 +146,7 @@ def _frame(session: Session, statement, schema: dict) -> pl.DataFrame:
 
 
 @lru_cache(maxsize=64)
-def _bounds(clock: Clock, cycle: str) -> tuple[datetime, datetime]:
+def cycle_bounds(clock: Clock, cycle: str) -> tuple[datetime, datetime]:
     """A cycle's bounds, computed once per cycle instead of once per product
     held (the operator's calendar does not change while a batch is rated)."""
     return cycles.bounds(clock, cycle)
@@ -189,7 +189,7 @@ def _allowances(clock: Clock, held: pl.DataFrame, needed_cycles: Iterable[str]) 
     parts = []
     for cycle in sorted(needed_cycles):
         start, end = (pl.lit(bound.astimezone(timezone.utc), dtype=pl.Datetime("us", "UTC"))
-                      for bound in _bounds(clock, cycle))
+                      for bound in cycle_bounds(clock, cycle))
         valid = ((pl.col("started_at") < end) & (pl.col("ended_at").is_null() | (pl.col("ended_at") >= start))
                  & ((pl.col("charge") == "monthly") | (pl.col("started_cycle") == cycle)))
         parts.append(held.filter(valid).group_by("pool_line_id").agg(pl.col(list(USAGE_KINDS)).sum())

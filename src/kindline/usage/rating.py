@@ -15,12 +15,13 @@ test holds the two to identical results.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kindline.core import cycles
-from kindline.usage.context import CounterState, RatingContext, blocks, ceil_to
+from kindline.usage.context import CounterState, RatingContext, blocks, ceil_to, cycle_bounds
 
 FREE_KINDS = ("voice", "sms")  # family numbers make calls and messages free, not data
+EDGE = timedelta(days=1)  # how near a cycle's start or end a record is placed one by one
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,17 @@ def rate_records(ctx: RatingContext, records: list[UsageIn]) -> list[tuple]:
     tuple per record in RATED_COLUMNS order. Every msisdn must be in the context."""
     running: dict[tuple[int, str, str], CounterState] = {}
     rated = []
+    # The last cycle's inner part, away from its edges: its records need no time
+    # zone conversion. Near an edge (where a clock change can move the month
+    # back) each record is placed by cycles.cycle_of, as columnar.py does.
+    inner_from = inner_to = cycle = None
     for record in records:
         terms = ctx.lines[record.msisdn]
         pool = ctx.pools[terms.pool_line_id]
-        cycle = cycles.cycle_of(ctx.clock, record.started_at)
+        if inner_from is None or not inner_from <= record.started_at < inner_to:
+            cycle = cycles.cycle_of(ctx.clock, record.started_at)
+            start, end = cycle_bounds(ctx.clock, cycle)
+            inner_from, inner_to = start + EDGE, end - EDGE
         key = (terms.pool_line_id, cycle, record.kind)
         state = running.get(key) or replace(ctx.counter(*key))
         running[key] = state

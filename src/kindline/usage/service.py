@@ -196,7 +196,8 @@ def allowances(session: Session, clock: Clock, line: Line, cycle: str | None = N
 def charges_by_kind(session: Session, account_id: int, cycle: str) -> dict[str, int]:
     """Usage charges of an account in a cycle, by kind (fen; every kind present)."""
     rows = session.execute(select(UsageRecord.kind, func.coalesce(func.sum(UsageRecord.charge_fen), 0))
-                           .where(UsageRecord.account_id == account_id, UsageRecord.cycle == cycle)
+                           .where(UsageRecord.account_id == account_id, UsageRecord.cycle == cycle,
+                                  UsageRecord.charge_fen > 0)  # as ix_usage_records_account_charged
                            .group_by(UsageRecord.kind))
     totals = dict.fromkeys(USAGE_KINDS, 0)
     totals.update({kind: int(total) for kind, total in rows})

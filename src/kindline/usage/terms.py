@@ -119,7 +119,7 @@ class TermsCache:
     def _lock(self, session: Session, ctx: RatingContext, keys: set[tuple[int, str, str]]) -> None:
         if not keys:
             return
-        missing = keys - self._counters.keys()
+        missing = {key for key in keys if key not in self._counters}  # (set - dict.keys() copies the dict's keys)
         if missing:  # counters this rater has not met yet: create those that do not exist, learn their ids
             pool_ids = sorted({pool_id for pool_id, _cycle, _kind in missing})
             cycles = {cycle for _pool, cycle, _kind in missing}
