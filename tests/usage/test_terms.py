@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from kindline.core.db import transaction
 from kindline.customers import lines
 from kindline.usage import ingest, service
@@ -105,3 +107,22 @@ def test_every_change_rating_reads_moves_the_line_version(runtime):
     assert versions() == (start[0] + 1, start[1] + 2)
     change(runtime, lambda s: lines.unsubscribe(s, runtime.clock, lines.by_number(s, other), "DP-1G-ONCE"))
     assert versions() == (start[0] + 1, start[1] + 3)
+
+
+def test_a_full_cache_lets_the_least_recently_rated_lines_go_and_rates_them_again_right(runtime):
+    load_demo_catalog(runtime)
+    first, second, third = (line_with(runtime, "MOB-39") for _ in range(3))  # 5 GB each
+    cache = TermsCache(max_lines=2)
+    rate(runtime, cache, record(first, "data", 4 * GIB))
+    rate(runtime, cache, record(second, "data", GIB, minutes=1))
+    rate(runtime, cache, record(first, "data", 0, minutes=2))  # first is now the more recently rated
+    rate(runtime, cache, record(third, "data", GIB, minutes=3))
+    assert len(cache) == 2 and first in cache and third in cache and second not in cache
+    change(runtime, lambda s: lines.subscribe(s, runtime.clock, lines.by_number(s, second), "DP-1G-ONCE"))
+    assert rate(runtime, cache, record(second, "data", 5 * GIB, minutes=4)).charged_fen == 0  # reloaded with the pack
+    assert rate(runtime, cache, record(first, "data", 2 * GIB, minutes=5)).charged_fen == 500  # 1 GB over, counted
+
+
+def test_a_cache_must_hold_a_line():
+    with pytest.raises(ValueError):
+        TermsCache(max_lines=0)

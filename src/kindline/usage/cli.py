@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kindline.core.money import yuan
+from kindline.usage.terms import DEFAULT_MAX_LINES
 
 app = typer.Typer(help="Usage rating (计费): files and the record stream.", no_args_is_help=True)
 
@@ -46,6 +47,8 @@ def consume(
     stream: Annotated[str, typer.Option(help="JetStream stream name")] = "KINDLINE_USAGE",
     durable: Annotated[str, typer.Option(help="durable consumer name")] = "kindline-rater",
     batch: Annotated[int, typer.Option(help="messages per transaction")] = 500,
+    cache_lines: Annotated[int, typer.Option(min=1, help="lines whose terms the consumer keeps between batches")
+                           ] = DEFAULT_MAX_LINES,
 ) -> None:
     """Rate records from NATS JetStream (subjects kindline.usage.<msisdn>) until stopped."""
     import asyncio
@@ -55,7 +58,7 @@ def consume(
     from kindline.usage.stream import consume as run_consumer
 
     runtime = _runtime()
-    config = StreamConfig(servers=servers, stream=stream, durable=durable, batch=batch)
+    config = StreamConfig(servers=servers, stream=stream, durable=durable, batch=batch, cache_lines=cache_lines)
     typer.echo(f"正在从 {servers} 的 {stream} 接收用量记录（Ctrl+C 结束）")
     try:
         asyncio.run(run_consumer(runtime.sessions, runtime.clock, config))

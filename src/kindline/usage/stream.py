@@ -24,7 +24,7 @@ from nats.js.errors import NotFoundError
 from kindline.core.clock import Clock
 from kindline.core.db import transaction
 from kindline.usage import ingest, service
-from kindline.usage.terms import TermsCache
+from kindline.usage.terms import DEFAULT_MAX_LINES, TermsCache
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class StreamConfig:
     durable: str = "kindline-rater"
     batch: int = 500
     ack_wait_seconds: float = 30.0
+    cache_lines: int = DEFAULT_MAX_LINES  # line terms the consumer keeps between batches
 
     @property
     def subjects(self) -> str:
@@ -102,7 +103,7 @@ async def consume(factory, clock: Clock, config: StreamConfig, *, stop: asyncio.
     this design exists for)."""
     connection = await nats.connect(config.servers)
     rated, idle = 0, 0
-    cache = TermsCache()
+    cache = TermsCache(config.cache_lines)
     try:
         js = connection.jetstream()
         await ensure_stream(js, config)

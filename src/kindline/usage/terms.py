@@ -40,14 +40,31 @@ class _CachedPool:
     terms: PoolTerms
 
 
+# A cached line costs about 1.5 KB with its pool and counter ids: a consumer
+# that meets a province's lines keeps at most ~750 MB of terms.
+DEFAULT_MAX_LINES = 500_000
+
+
 class TermsCache:
     """Terms by number and by pool, valid while their versions hold. One per
-    rater; not shared between threads."""
+    rater; not shared between threads. It keeps at most `max_lines` lines:
+    past that, the lines least recently rated go (with the pools and counter
+    ids no kept line needs) and are loaded again if they come back."""
 
-    def __init__(self) -> None:
-        self._lines: dict[str, _CachedLine] = {}
+    def __init__(self, max_lines: int = DEFAULT_MAX_LINES) -> None:
+        if max_lines < 1:
+            raise ValueError("a terms cache must hold at least one line")
+        self.max_lines = max_lines
+        self._lines: dict[str, _CachedLine] = {}  # least recently rated first
         self._pools: dict[int, _CachedPool] = {}
         self._counters: dict[tuple[int, str, str], int] = {}  # counter ids by key, of counters that exist
+
+    def __len__(self) -> int:
+        """How many lines are cached."""
+        return len(self._lines)
+
+    def __contains__(self, number: str) -> bool:
+        return number in self._lines
 
     def warm(self, session: Session, clock: Clock, numbers: Iterable[str], needed_cycles: set[str]) -> None:
         """Load the terms of many numbers at once (a file's, before its first
@@ -57,6 +74,7 @@ class TermsCache:
         if terms is not None:  # and every counter the input can move, so batches only lock them
             context.create_counters(session, clock.now(), context.counter_keys(terms.pool_ids, needed_cycles))
             self._counters.update(context.counter_ids(session, terms.pool_ids, needed_cycles))
+        self._evict()
 
     def context(self, session: Session, clock: Clock, uses: set[tuple[str, str, str]]) -> RatingContext:
         """The batch's context for its records' (msisdn, cycle, kind): cached
@@ -79,13 +97,27 @@ class TermsCache:
         if stale:
             self._store(context.load_terms(session, clock, stale, needed_cycles), needed_cycles)
         for number in current:
-            cached = self._lines.get(number)
+            cached = self._lines.pop(number, None)
             if cached is not None:
+                self._lines[number] = cached  # now the most recently rated
                 ctx.lines[number] = cached.terms
                 ctx.pools[cached.terms.pool_line_id] = self._pools[cached.terms.pool_line_id].terms
         self._lock(session, ctx, {(ctx.lines[number].pool_line_id, cycle, kind)
                                   for number, cycle, kind in uses if number in ctx.lines})
+        self._evict()
         return ctx
+
+    def _evict(self) -> None:
+        """Past the bound, drop the least recently rated lines down to nine
+        tenths of it (so the pools are swept once per tenth, not per batch),
+        then the pools and counter ids that no kept line rates against."""
+        if len(self._lines) <= self.max_lines:
+            return
+        for number in list(self._lines)[:len(self._lines) - (self.max_lines - self.max_lines // 10)]:
+            del self._lines[number]
+        kept = {cached.terms.pool_line_id for cached in self._lines.values()}
+        self._pools = {pool_id: pool for pool_id, pool in self._pools.items() if pool_id in kept}
+        self._counters = {key: counter_id for key, counter_id in self._counters.items() if key[0] in kept}
 
     def _fresh_line(self, number: str, line_id: int, version: int, needed_cycles: set[str]) -> bool:
         cached = self._lines.get(number)
