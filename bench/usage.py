@@ -59,6 +59,8 @@ class Stopwatch:
 
 
 def _instrument() -> Stopwatch:
+    from sqlalchemy.orm import Session
+
     from kindline.billing import arrears
     from kindline.usage import commit, context, ingest, service
     from kindline.usage.terms import TermsCache
@@ -73,9 +75,11 @@ def _instrument() -> Stopwatch:
     watch.wrap(service, "rate_records", "rating (records)")
     watch.wrap(service, "commit", "commit (all)")
     watch.wrap(commit, "append_frame", "  records insert")
+    watch.wrap(commit, "update_frame", "  counters update")
     watch.wrap(commit.postings, "post_many", "  balances + ledger")
     watch.wrap(commit.reminders, "usage_moved_many", "  usage reminders")
     watch.wrap(arrears, "balance_moved", "  balance/arrears steps")
+    watch.wrap(Session, "commit", "database commit")
     return watch
 
 

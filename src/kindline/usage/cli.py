@@ -23,10 +23,14 @@ def rate_file(
     to rerun after a crash: records already rated are skipped."""
     from kindline.cli import _runtime
     from kindline.usage import ingest, service
+    from kindline.usage.schemas import MAX_RECORDS_PER_CALL
 
     runtime = _runtime()
     raw = ingest.read_file(file)
-    size = chunk or (1_000_000 if mode == "columnar" else 1000)
+    # Record by record, a transaction holds as many records as one API call may
+    # send: a commit writes every counter page its records touch, so ten times
+    # the records per commit cost far less than ten times the writes.
+    size = chunk or (1_000_000 if mode == "columnar" else MAX_RECORDS_PER_CALL)
 
     def progress(done: int, total: int) -> None:
         typer.echo(f"已计费 {done}/{total}", err=True)
