@@ -10,10 +10,11 @@ benchmark's: the database and the record file are made by a set-up process
 first (bench/usage_data.py), and the measuring process only reads the file
 and rates it through `kindline.usage.service.rate`, exactly as
 `kindline usage rate FILE` does. The breakdown times the steps of the
-service by wrapping them (read+normalise, context load with its locks, or
-record by record the rater's one bulk warm-up of the file's line terms and
-each chunk's version check and counter locks, the once-only record-id
-look-up, rating, commit, and inside commit the reminder and arrears calls).
+service by wrapping them (read+normalise; the rater's one bulk warm-up of the
+file's line terms, as frames column-wise or as objects record by record, and
+each chunk's version check and counter locks; the record-id look-up, rating,
+commit, and inside commit the writes, the reminder and arrears calls and the
+database's own commit).
 """
 
 from __future__ import annotations
@@ -63,11 +64,17 @@ def _instrument() -> Stopwatch:
 
     from kindline.billing import arrears
     from kindline.usage import commit, context, ingest, service
+    from kindline.usage.frame_terms import FrameTerms
     from kindline.usage.terms import TermsCache
 
     watch = Stopwatch()
     watch.wrap(ingest, "normalise", "normalise")
-    watch.wrap(context, "load", "context load + locks")
+    watch.wrap(FrameTerms, "warm", "frame terms warm-up (once)")
+    watch.wrap(FrameTerms, "context", "frame terms check + locks")
+    watch.wrap(context, "load_terms", "  terms load")
+    watch.wrap(context, "create_counters", "  counters created")
+    watch.wrap(context, "live_lines", "  version check")
+    watch.wrap(context, "locked_positions", "  counter locks (frames)")
     watch.wrap(TermsCache, "warm", "terms warm-up (once)")
     watch.wrap(TermsCache, "context", "terms check + locks")
     watch.wrap(service, "_already_rated", "already-rated look-up")

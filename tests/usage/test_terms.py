@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from kindline.catalog import loader
 from kindline.core.db import transaction
 from kindline.customers import lines
 from kindline.usage import ingest, service
@@ -126,3 +127,41 @@ def test_a_full_cache_lets_the_least_recently_rated_lines_go_and_rates_them_agai
 def test_a_cache_must_hold_a_line():
     with pytest.raises(ValueError):
         TermsCache(max_lines=0)
+
+
+POOL_PLAN_128 = """
+operator: 示范通信
+effective_from: 2026-01-01
+products:
+  - code: MOB-128
+    name: 128元共享套餐
+    kind: plan
+    line_kind: mobile
+    charge: monthly
+    price_fen: 12800
+    description: 测试用：通话超出后每分钟0.20元，可加2张副卡共享。
+    allowances: {voice: 0, sms: 0, data: 0}
+    overage:
+      voice: {price_fen: 20, per: 60}
+      sms: {price_fen: 10, per: 1}
+      data: {price_fen: 500, per: 1073741824}
+    rounding: {voice: 60, sms: 1, data: 1024}
+    secondary_cards: 2
+    shares_pool: true
+"""
+
+
+def test_a_secondary_card_rates_at_the_plan_its_primary_moved_to_also_when_the_primary_was_reloaded_first(runtime):
+    """The card's own version does not move when its primary changes plan; the
+    pool's does, and the card's cached prices were made with the old one."""
+    load_demo_catalog(runtime)
+    with transaction(runtime.sessions) as session:
+        loader.load(session, runtime.clock, POOL_PLAN_128)
+    holder = register(runtime)
+    primary = line_with(runtime, "MOB-98", customer_id=holder)  # 300 minutes, then 0.15元 a minute
+    secondary = line_with(runtime, "MOB-SEC", customer_id=holder, primary=primary, paid_fen=0)
+    cache = TermsCache()
+    rate(runtime, cache, record(primary, "voice", 18000), record(secondary, "voice", 60, minutes=1))
+    change(runtime, lambda s: lines.change_plan(s, runtime.clock, lines.by_number(s, primary), "MOB-128"))
+    assert rate(runtime, cache, record(primary, "voice", 60, minutes=2)).charged_fen == 20  # reloads the pool
+    assert rate(runtime, cache, record(secondary, "voice", 60, minutes=3)).charged_fen == 20

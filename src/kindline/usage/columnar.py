@@ -45,7 +45,7 @@ FAMILY_SCHEMA = {"line_id": pl.Int64, "peer": pl.Utf8}
 
 
 def _terms_frames(ctx: RatingContext) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(lines, plans, family) as context.load makes them. A context made by
+    """(lines, plans, family) as FrameTerms.context makes them. A context made by
     hand (the property test) is turned into the same frames, each line its
     own plan."""
     if ctx.loaded:
@@ -60,7 +60,7 @@ def _terms_frames(ctx: RatingContext) -> tuple[pl.DataFrame, pl.DataFrame, pl.Da
 
 def pool_frame(ctx: RatingContext) -> pl.DataFrame:
     """Each locked counter with its allowance and pack terms, as the batch
-    found them (commit.py reads it too; `context.load` makes it directly)."""
+    found them (commit.py reads it too; FrameTerms.context makes it directly)."""
     cached = ctx.frames.get("pools")
     if cached is not None:
         return cached
@@ -160,8 +160,8 @@ def _months(first: str, last: str) -> list[str]:
 
 def _dense(frame: pl.DataFrame, index: pl.Series, size: int, columns: tuple[str, ...]) -> pl.DataFrame:
     """`columns` of `frame` placed at `index` in a frame of `size` rows (null
-    elsewhere). A frame already in that order (context.load makes the counters
-    so) is only extended."""
+    elsewhere). A frame already in that order (FrameTerms.context makes the
+    counters so) is only extended."""
     if index.null_count() == 0 and index.equals(pl.arange(0, frame.height, dtype=index.dtype, eager=True)):
         return frame.select(columns).extend(frame.select(columns).clear(size - frame.height))
     return pl.DataFrame({name: pl.repeat(None, size, dtype=frame[name].dtype, eager=True).scatter(index, frame[name])

@@ -8,9 +8,10 @@ rating functions, never in the database round trips.
 The terms are a handful of Polars frames filled straight from a few Core
 SELECTs (`load_terms`): a million-record batch touches a hundred thousand
 lines, and a Python object per line, product and counter cost more than the
-queries. The column-wise path rates against those frames, loaded per batch
-(`load`); the record-by-record path keeps per-key objects made from them in
-a rater's TermsCache (usage/terms.py) between batches.
+queries. Both paths load a file's terms once and keep them between batches,
+checked per batch against the lines' `terms_version` (`live_lines`,
+`terms_versions`): the column-wise path as frames (usage/frame_terms.py),
+the record-by-record path as per-key objects (usage/terms.py).
 
 A batch locks what it will change in one fixed order: its counters in key
 order here, then (in commit, through billing) the accounts it charges in id
@@ -26,7 +27,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from kindline.billing import postings
@@ -109,10 +110,11 @@ class CounterState:
 @dataclass
 class RatingContext:
     """One batch's terms and counter positions, in one of two shapes. The
-    column-wise path reads `frames` (what `load` fills: lines, plans, family,
-    pools); the record-by-record loop reads the per-key `lines`, `pools` and
-    `counters`, which a rater's TermsCache (usage/terms.py) keeps between
-    batches, and which the property test fills by hand."""
+    column-wise path reads `frames` (lines, plans, family, pools: what a
+    rater's FrameTerms (usage/frame_terms.py) cuts for the batch); the
+    record-by-record loop reads the per-key `lines`, `pools` and `counters`,
+    which a rater's TermsCache (usage/terms.py) keeps between batches, and
+    which the property test fills by hand."""
 
     clock: Clock
     now: datetime
@@ -298,17 +300,20 @@ def load_terms(session: Session, clock: Clock, numbers: Iterable[str], needed_cy
                  allowances=_allowances(clock, held, needed_cycles), packs=_upgrades(held), pools=pools)
 
 
-def load(session: Session, clock: Clock, numbers: set[str], needed_cycles: set[str]) -> RatingContext:
-    """Everything the batch's lines need as frames, with their counters locked
-    (the column-wise path; accounts are locked when commit charges them)."""
-    ctx = RatingContext(clock=clock, now=clock.now())
-    terms = load_terms(session, clock, numbers, needed_cycles)
-    if terms is None:
-        return ctx
-    counters = lock_counters(session, ctx.now, terms.pool_ids, needed_cycles)
-    ctx.frames.update(lines=terms.lines.select(*LINES_SCHEMA), plans=terms.plans, family=terms.family,
-                      pools=pool_positions(counters, terms.allowances, terms.packs))
-    return ctx
+def live_lines(session: Session, numbers: Iterable[str]) -> list[Row]:
+    """(number, line id, terms_version, primary_line_id) of the live mobile
+    lines among `numbers`: what a rater checks the terms it keeps against
+    before each batch (customers/lines.terms_changed moves the version)."""
+    return list(session.execute(
+        select(Line.number, Line.id, Line.terms_version, Line.primary_line_id)
+        .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers))).all())
+
+
+def terms_versions(session: Session, line_ids: Iterable[int]) -> list[Row]:
+    """(line id, terms_version) of the lines: the pools' primaries a batch's
+    own rows do not include (a pool's terms change with its primary's version)."""
+    return list(session.execute(select(Line.id, Line.terms_version)
+                                .where(in_values(session, Line.id, line_ids))).all())
 
 
 def _family(session: Session, found: pl.DataFrame) -> pl.DataFrame:
@@ -365,15 +370,14 @@ def locked_counters_by_id(session: Session, ids: Iterable[int]) -> list[tuple]:
         .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update()).all())
 
 
-def lock_counters(session: Session, now: datetime, pool_ids: list[int], needed_cycles: set[str]) -> pl.DataFrame:
-    """Create the pools' missing counters in the cycles, then lock them all:
-    (pool_line_id, cycle, kind, used0, over0, k0) for every key."""
-    keys = counter_keys(pool_ids, needed_cycles)
-    create_counters(session, now, keys)
+def locked_positions(session: Session, pool_ids: list[int], needed_cycles: set[str]) -> pl.DataFrame:
+    """Lock the pools' counters in the cycles (made beforehand: create_counters):
+    (pool_line_id, cycle, kind, used0, over0, k0) for every key, in key order."""
     found = pl.DataFrame(locked_counters(session, pool_ids, needed_cycles), orient="row",
                          schema={"pool_line_id": pl.Int64, "cycle": pl.Utf8, "kind": pl.Utf8, "used0": pl.Int64,
                                  "over0": pl.Int64, "k0": pl.Int64})
-    return keys.join(found, on=GROUP, how="left").with_columns(pl.col("used0", "over0", "k0").fill_null(0))
+    return (counter_keys(pool_ids, needed_cycles).join(found, on=GROUP, how="left", maintain_order="left")
+            .with_columns(pl.col("used0", "over0", "k0").fill_null(0)))
 
 
 def pool_positions(counters: pl.DataFrame, allowances: pl.DataFrame, packs: pl.DataFrame) -> pl.DataFrame:

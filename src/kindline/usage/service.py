@@ -26,6 +26,7 @@ from kindline.customers.models import Line
 from kindline.usage import context, ingest
 from kindline.usage.columnar import cycle_positions, rate_frame
 from kindline.usage.commit import commit
+from kindline.usage.frame_terms import FrameTerms
 from kindline.usage.models import USAGE_KINDS, UsageCounter, UsageRecord
 from kindline.usage.rating import RATED_COLUMNS, UsageIn, rate_records
 from kindline.usage.terms import TermsCache
@@ -66,12 +67,13 @@ def _cycles(frame: pl.DataFrame, clock: Clock) -> set[str]:
     return set(names.gather(positions.unique().drop_nulls()).to_list())
 
 
-def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: TermsCache | None, batch: str,
+def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: TermsCache | FrameTerms, batch: str,
                 report: RatingReport) -> None:
-    """Rate one chunk in the caller's transaction: column-wise against freshly
-    loaded frames without a cache, record by record against the cache."""
-    if cache is None:
-        ctx = context.load(session, clock, set(chunk["msisdn"].unique().to_list()), _cycles(chunk, clock))
+    """Rate one chunk in the caller's transaction: column-wise against the
+    frames of a FrameTerms, record by record against a TermsCache."""
+    columnwise = isinstance(cache, FrameTerms)
+    if columnwise:
+        ctx = cache.context(session, clock, chunk["msisdn"].unique().to_list(), _cycles(chunk, clock))
     else:
         uses = chunk.select("msisdn", "kind").with_columns(_cycle_names(chunk, clock)).unique()
         ctx = cache.context(session, clock, set(uses.select("msisdn", "cycle", "kind").iter_rows()))
@@ -80,7 +82,7 @@ def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: Term
     numbers = ctx.numbers
     known = fresh.filter(pl.col("msisdn").is_in(numbers))
     unknown = fresh.filter(~pl.col("msisdn").is_in(numbers))
-    if cache is None:
+    if columnwise:
         rated = rate_frame(ctx, known)
     else:
         records = [UsageIn(*row) for row in known.select(ingest.COLUMNS).iter_rows()]
@@ -117,17 +119,17 @@ def rate(factory: sessionmaker[Session], clock: Clock, raw: pl.DataFrame, *, mod
          chunk_size: int = 1000, source: str = "api", progress: Callable[[int, int], None] | None = None
          ) -> RatingReport:
     """Rate raw records (ingest.COLUMNS, as text or typed from Parquet) in
-    order, one transaction per chunk. Record by record, the terms of every
-    line in the input are loaded once, in bulk, before the first chunk, and
-    kept (checked per chunk)."""
+    order, one transaction per chunk. The terms of every line in the input
+    are loaded once, in bulk, before the first chunk, and kept (checked per
+    chunk): as objects record by record, as frames column-wise."""
     if mode not in MODES:
         raise ValueError(f"unknown rating mode {mode!r}")
     good, rejects = ingest.normalise(raw)
     report = RatingReport()
     report.add_rejects(rejects)
-    cache = None
-    if mode == "records" and good.height:
-        cache = TermsCache()
+    cache: TermsCache | FrameTerms | None = None
+    if good.height:
+        cache = TermsCache() if mode == "records" else FrameTerms()
         with transaction(factory) as session:
             cache.warm(session, clock, good["msisdn"].unique().to_list(), _cycles(good, clock))
     for offset in range(0, good.height, chunk_size):
@@ -140,6 +142,7 @@ def rate(factory: sessionmaker[Session], clock: Clock, raw: pl.DataFrame, *, mod
             except (IntegrityError, DBAPIError) as exc:  # a rival rated the same ids, or a deadlock: redo
                 if attempt == ATTEMPTS - 1 or not _retryable(exc):
                     raise
+                cache.rolled_back()
                 continue
             break
         report.rated += attempt_report.rated

@@ -16,12 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kindline.core.bulk import in_values
 from kindline.core.clock import Clock
-from kindline.customers.models import Line
 from kindline.usage import context
 from kindline.usage.context import GROUP, CounterState, LineTerms, PoolTerms, RatingContext, Upgrade
 from kindline.usage.models import USAGE_KINDS
@@ -31,6 +28,7 @@ from kindline.usage.models import USAGE_KINDS
 class _CachedLine:
     line_id: int
     version: int
+    pool_version: int  # of the pool's primary when loaded: the plan (rounding, prices) is the primary's
     terms: LineTerms
 
 
@@ -58,6 +56,9 @@ class TermsCache:
         self._lines: dict[str, _CachedLine] = {}  # least recently rated first
         self._pools: dict[int, _CachedPool] = {}
         self._counters: dict[tuple[int, str, str], int] = {}  # counter ids by key, of counters that exist
+        # What the current transaction taught the cache: forgotten if it rolls back,
+        # since the accounts and counters made in it (whose ids it holds) are gone.
+        self._learned: tuple[set[str], set[int], set[tuple[int, str, str]]] = (set(), set(), set())
 
     def __len__(self) -> int:
         """How many lines are cached."""
@@ -69,11 +70,12 @@ class TermsCache:
     def warm(self, session: Session, clock: Clock, numbers: Iterable[str], needed_cycles: set[str]) -> None:
         """Load the terms of many numbers at once (a file's, before its first
         batch): one bulk load costs far less per line than a batch's."""
+        self._learned = (set(), set(), set())
         terms = context.load_terms(session, clock, set(numbers), needed_cycles)
         self._store(terms, needed_cycles)
         if terms is not None:  # and every counter the input can move, so batches only lock them
             context.create_counters(session, clock.now(), context.counter_keys(terms.pool_ids, needed_cycles))
-            self._counters.update(context.counter_ids(session, terms.pool_ids, needed_cycles))
+            self._learn_counters(context.counter_ids(session, terms.pool_ids, needed_cycles))
         self._evict()
 
     def context(self, session: Session, clock: Clock, uses: set[tuple[str, str, str]]) -> RatingContext:
@@ -81,17 +83,16 @@ class TermsCache:
         terms checked against the database, stale or missing ones reloaded,
         and the counters the records move locked."""
         ctx = RatingContext(clock=clock, now=clock.now())
+        self._learned = (set(), set(), set())
         numbers = {number for number, _cycle, _kind in uses}
         needed_cycles = {cycle for _number, cycle, _kind in uses}
-        current = dict((number, (line_id, version, pool_id)) for number, line_id, version, pool_id in session.execute(
-            select(Line.number, Line.id, Line.terms_version, Line.primary_line_id)
-            .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers))))
+        current = dict((number, (line_id, version, pool_id))
+                       for number, line_id, version, pool_id in context.live_lines(session, numbers))
         stale = {number for number, (line_id, version, _pool) in current.items()
                  if not self._fresh_line(number, line_id, version, needed_cycles)}
         pool_versions = self._pool_versions(session, current)
         stale |= {number for number, (line_id, _v, pool_id) in current.items()
-                  if self._pools.get(pool_id or line_id) is None
-                  or self._pools[pool_id or line_id].version != pool_versions.get(pool_id or line_id)}
+                  if number not in stale and self._lines[number].pool_version != pool_versions.get(pool_id or line_id)}
         for number in numbers - current.keys():  # cancelled or never known: forget
             self._lines.pop(number, None)
         if stale:
@@ -106,6 +107,21 @@ class TermsCache:
                                   for number, cycle, kind in uses if number in ctx.lines})
         self._evict()
         return ctx
+
+    def rolled_back(self) -> None:
+        """The last batch's transaction rolled back: forget what it taught the cache."""
+        numbers, pool_ids, counter_keys = self._learned
+        for number in numbers:
+            self._lines.pop(number, None)
+        for pool_id in pool_ids:
+            self._pools.pop(pool_id, None)
+        for key in counter_keys:
+            self._counters.pop(key, None)
+        self._learned = (set(), set(), set())
+
+    def _learn_counters(self, ids: dict[tuple[int, str, str], int]) -> None:
+        self._learned[2].update(ids.keys() - self._counters.keys())
+        self._counters.update(ids)
 
     def _evict(self) -> None:
         """Past the bound, drop the least recently rated lines down to nine
@@ -132,21 +148,25 @@ class TermsCache:
         versions = {line_id: version for line_id, version, pool_id in current.values() if pool_id is None}
         others = {pool_id for _line, _version, pool_id in current.values() if pool_id and pool_id not in versions}
         if others:
-            versions.update(session.execute(select(Line.id, Line.terms_version)
-                                            .where(in_values(session, Line.id, others))).all())
+            versions.update(context.terms_versions(session, others))
         return versions
 
     def _store(self, terms: context.Terms | None, needed_cycles: set[str]) -> None:
         if terms is None:
             return
+        learned_lines, learned_pools, _counters = self._learned
+        pool_versions = {}
         for pool_id, version, pool_terms in _pool_terms(terms, needed_cycles):
+            pool_versions[pool_id] = version
             cached = self._pools.get(pool_id)
             if cached is not None and cached.version == version:  # same terms, more cycles
                 cached.terms.allowance.update(pool_terms.allowance)
             else:
                 self._pools[pool_id] = _CachedPool(version, pool_terms)
+                learned_pools.add(pool_id)
         for number, line_id, version, line_terms in _line_terms(terms):
-            self._lines[number] = _CachedLine(line_id, version, line_terms)
+            self._lines[number] = _CachedLine(line_id, version, pool_versions[line_terms.pool_line_id], line_terms)
+            learned_lines.add(number)
 
     def _lock(self, session: Session, ctx: RatingContext, keys: set[tuple[int, str, str]]) -> None:
         if not keys:
@@ -156,7 +176,7 @@ class TermsCache:
             pool_ids = sorted({pool_id for pool_id, _cycle, _kind in missing})
             cycles = {cycle for _pool, cycle, _kind in missing}
             context.create_counters(session, ctx.now, context.counter_keys(pool_ids, cycles))
-            self._counters.update(context.counter_ids(session, pool_ids, cycles))
+            self._learn_counters(context.counter_ids(session, pool_ids, cycles))
         for pool_id, cycle, kind, used, over, upgrades in context.locked_counters_by_id(
                 session, [self._counters[key] for key in keys]):
             ctx.counters[(pool_id, cycle, kind)] = CounterState(used=used, over=over, upgrades=upgrades)
