@@ -85,7 +85,7 @@ def _rate_chunk(session: Session, clock: Clock, chunk: pl.DataFrame, cache: Term
     if columnwise:
         rated = rate_frame(ctx, known)
     else:
-        records = [UsageIn(*row) for row in known.select(ingest.COLUMNS).iter_rows()]
+        records = list(map(UsageIn._make, known.select(ingest.COLUMNS).iter_rows()))
         rated = pl.DataFrame(rate_records(ctx, records), schema=rate_frame_schema(), orient="row")
     written = commit(session, ctx, rated, batch)
     report.rated += written["records"]
