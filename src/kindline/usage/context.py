@@ -27,13 +27,13 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 import polars as pl
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kindline.billing import postings
 from kindline.catalog.models import BASE_KINDS, Product, ProductVersion
 from kindline.core import cycles
-from kindline.core.bulk import in_values, insert_missing_frame
+from kindline.core.bulk import in_values, insert_missing_frame, plain_rows
 from kindline.core.clock import Clock
 from kindline.customers.models import FamilyNumber, Line, LineProduct
 from kindline.usage.models import USAGE_KINDS, UsageCounter
@@ -143,8 +143,11 @@ class RatingContext:
         return self.pools[pool_line_id].allowance.get(cycle, {}).get(kind, 0)
 
 
-def _frame(session: Session, statement, schema: dict) -> pl.DataFrame:
-    return pl.DataFrame(session.execute(statement).all(), schema=schema, orient="row")
+def _frame(session: Session, statement, schema: dict, *, plain: bool = True) -> pl.DataFrame:
+    """A SELECT's rows as a frame; integer and text columns (`plain`) are read
+    by the driver itself (core.bulk.plain_rows), others through SQLAlchemy."""
+    rows = plain_rows(session, statement) if plain else session.execute(statement).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 @lru_cache(maxsize=64)
@@ -179,7 +182,7 @@ def _held(session: Session, clock: Clock, member_pool: pl.DataFrame, versions: p
                                   LineProduct.ended_at, LineProduct.product_version_id)
                   .where(in_values(session, LineProduct.line_id, member_pool["line_id"].to_list())),
                   {"id": pl.Int64, "line_id": pl.Int64, "status": pl.Utf8, "started_at": pl.Datetime("us", "UTC"),
-                   "ended_at": pl.Datetime("us", "UTC"), "product_version_id": pl.Int64})
+                   "ended_at": pl.Datetime("us", "UTC"), "product_version_id": pl.Int64}, plain=False)
     return (held.join(member_pool, on="line_id").join(versions, on="product_version_id").sort("id")
             .with_columns(started_cycle=pl.col("started_at").dt.convert_time_zone(str(clock.tz)).dt.strftime("%Y-%m")))
 
@@ -300,20 +303,18 @@ def load_terms(session: Session, clock: Clock, numbers: Iterable[str], needed_cy
                  allowances=_allowances(clock, held, needed_cycles), packs=_upgrades(held), pools=pools)
 
 
-def live_lines(session: Session, numbers: Iterable[str]) -> list[Row]:
+def live_lines(session: Session, numbers: Iterable[str]) -> list[tuple]:
     """(number, line id, terms_version, primary_line_id) of the live mobile
     lines among `numbers`: what a rater checks the terms it keeps against
     before each batch (customers/lines.terms_changed moves the version)."""
-    return list(session.execute(
-        select(Line.number, Line.id, Line.terms_version, Line.primary_line_id)
-        .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers))).all())
+    return plain_rows(session, select(Line.number, Line.id, Line.terms_version, Line.primary_line_id)
+                      .where(Line.kind == "mobile", Line.status != "cancelled", in_values(session, Line.number, numbers)))
 
 
-def terms_versions(session: Session, line_ids: Iterable[int]) -> list[Row]:
+def terms_versions(session: Session, line_ids: Iterable[int]) -> list[tuple]:
     """(line id, terms_version) of the lines: the pools' primaries a batch's
     own rows do not include (a pool's terms change with its primary's version)."""
-    return list(session.execute(select(Line.id, Line.terms_version)
-                                .where(in_values(session, Line.id, line_ids))).all())
+    return plain_rows(session, select(Line.id, Line.terms_version).where(in_values(session, Line.id, line_ids)))
 
 
 def _family(session: Session, found: pl.DataFrame) -> pl.DataFrame:
@@ -345,17 +346,17 @@ def create_counters(session: Session, now: datetime, keys: pl.DataFrame) -> None
 def locked_counters(session: Session, pool_ids: list[int], needed_cycles: set[str]) -> list[tuple]:
     """The pools' counters in the cycles, read under lock in key order (so two
     raters cannot deadlock): (pool_line_id, cycle, kind, used, overage, upgrades)."""
-    return list(session.execute(
-        select(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind, UsageCounter.used,
-               UsageCounter.overage, UsageCounter.upgrades)
+    return plain_rows(session, select(
+        UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind, UsageCounter.used, UsageCounter.overage,
+        UsageCounter.upgrades)
         .where(in_values(session, UsageCounter.pool_line_id, pool_ids), UsageCounter.cycle.in_(needed_cycles))
-        .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update()).all())
+        .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update())
 
 
 def counter_ids(session: Session, pool_ids: Iterable[int], needed_cycles: set[str]) -> dict[tuple[int, str, str], int]:
     """(pool_line_id, cycle, kind) -> counter id of the pools' counters in the cycles; locks nothing."""
-    return {(pool_id, cycle, kind): counter_id for counter_id, pool_id, cycle, kind in session.execute(
-        select(UsageCounter.id, UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind)
+    return {(pool_id, cycle, kind): counter_id for counter_id, pool_id, cycle, kind in plain_rows(session, select(
+        UsageCounter.id, UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind)
         .where(in_values(session, UsageCounter.pool_line_id, pool_ids), UsageCounter.cycle.in_(needed_cycles)))}
 
 
@@ -363,11 +364,11 @@ def locked_counters_by_id(session: Session, ids: Iterable[int]) -> list[tuple]:
     """The counters with these ids, read under lock in key order (the order
     `locked_counters` takes), as its rows: a record-by-record batch locks
     only the counters its records move, not every kind of every pool."""
-    return list(session.execute(
-        select(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind, UsageCounter.used,
-               UsageCounter.overage, UsageCounter.upgrades)
+    return plain_rows(session, select(
+        UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind, UsageCounter.used, UsageCounter.overage,
+        UsageCounter.upgrades)
         .where(in_values(session, UsageCounter.id, ids))
-        .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update()).all())
+        .order_by(UsageCounter.pool_line_id, UsageCounter.cycle, UsageCounter.kind).with_for_update())
 
 
 def locked_positions(session: Session, pool_ids: list[int], needed_cycles: set[str]) -> pl.DataFrame:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kindline.core import cycles
-from kindline.core.bulk import in_values
+from kindline.core.bulk import in_values, plain_rows
 from kindline.core.clock import Clock
 from kindline.core.db import transaction
 from kindline.customers.models import Line
@@ -50,8 +50,8 @@ class RatingReport:
 def _already_rated(session: Session, record_ids: list[str]) -> set[str]:
     """The ids among `record_ids` rated before: one statement with the ids as
     one parameter, an index probe each (thousands of IN lists cost far more)."""
-    return set(session.scalars(select(UsageRecord.record_id)
-                               .where(in_values(session, UsageRecord.record_id, record_ids))))
+    return {record_id for record_id, in plain_rows(session, select(UsageRecord.record_id)
+                                                   .where(in_values(session, UsageRecord.record_id, record_ids)))}
 
 
 def _cycle_names(frame: pl.DataFrame, clock: Clock) -> pl.Series:
