@@ -3,14 +3,18 @@ that rating reads must reach the next batch, whichever line it was made on."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kindline.catalog import loader
 from kindline.core.db import transaction
 from kindline.customers import lines
-from kindline.usage import ingest, service
+from kindline.usage import ingest, service, stream
+from kindline.usage.models import UsageCounter
 from kindline.usage.terms import TermsCache
 from tests.usage.helpers import GIB, balance, line_with, load_demo_catalog, record, register
 
@@ -165,3 +169,29 @@ def test_a_secondary_card_rates_at_the_plan_its_primary_moved_to_also_when_the_p
     change(runtime, lambda s: lines.change_plan(s, runtime.clock, lines.by_number(s, primary), "MOB-128"))
     assert rate(runtime, cache, record(primary, "voice", 60, minutes=2)).charged_fen == 20  # reloads the pool
     assert rate(runtime, cache, record(secondary, "voice", 60, minutes=3)).charged_fen == 20
+
+
+def test_a_stream_batch_that_fails_leaves_the_consumer_cache_as_before(runtime, monkeypatch):
+    """The counters and account made for a line first met in a failed batch
+    went with its transaction: the redelivered batch must make them again."""
+    load_demo_catalog(runtime)
+    number = line_with(runtime, "MOB-39")
+    cache, inner, failures = TermsCache(), service.commit, []
+
+    def failing_once(session, ctx, rated, batch):
+        if not failures:
+            failures.append(batch)
+            raise IntegrityError("INSERT", {}, Exception("a rival rated the same ids"))
+        return inner(session, ctx, rated, batch)
+
+    monkeypatch.setattr(service, "commit", failing_once)
+    payload = json.dumps(record(number, "sms", 1)).encode()
+    with pytest.raises(IntegrityError):
+        stream.rate_messages(runtime.sessions, runtime.clock, [payload], cache)
+    before = balance(runtime, number)
+    report, _unreadable = stream.rate_messages(runtime.sessions, runtime.clock, [payload], cache)  # redelivered
+    assert (report.rated, report.charged_fen, balance(runtime, number)) == (1, 10, before - 10)
+    with runtime.sessions() as session:
+        used = session.execute(select(UsageCounter.used, UsageCounter.overage).where(
+            UsageCounter.pool_line_id == lines.by_number(session, number).id, UsageCounter.kind == "sms")).all()
+    assert [tuple(row) for row in used] == [(0, 1)]  # MOB-39 holds no messages: one charged beyond it

@@ -90,8 +90,13 @@ def rate_messages(factory, clock: Clock, payloads: list[bytes], cache: TermsCach
             rows.extend(records)
     report = service.RatingReport()
     if rows:
-        with transaction(factory) as session:
-            report = service.rate_in(session, clock, ingest.from_rows(rows), source="stream", cache=cache)
+        try:
+            with transaction(factory) as session:
+                report = service.rate_in(session, clock, ingest.from_rows(rows), source="stream", cache=cache)
+        except Exception:
+            if cache is not None:
+                cache.rolled_back()  # what the failed transaction taught it went with it
+            raise
     return report, unreadable
 
 

@@ -120,7 +120,7 @@ class TermsCache:
         self._learned = (set(), set(), set())
 
     def _learn_counters(self, ids: dict[tuple[int, str, str], int]) -> None:
-        self._learned[2].update(ids.keys() - self._counters.keys())
+        self._learned[2].update(key for key in ids if key not in self._counters)
         self._counters.update(ids)
 
     def _evict(self) -> None:
@@ -171,7 +171,7 @@ class TermsCache:
     def _lock(self, session: Session, ctx: RatingContext, keys: set[tuple[int, str, str]]) -> None:
         if not keys:
             return
-        missing = {key for key in keys if key not in self._counters}  # (set - dict.keys() copies the dict's keys)
+        missing = {key for key in keys if key not in self._counters}  # (not `keys - dict.keys()`: that walks the dict)
         if missing:  # counters this rater has not met yet: create those that do not exist, learn their ids
             pool_ids = sorted({pool_id for pool_id, _cycle, _kind in missing})
             cycles = {cycle for _pool, cycle, _kind in missing}
