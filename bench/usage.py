@@ -171,7 +171,8 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=1_000_000, help="records per transaction, column-wise")
     parser.add_argument("--record-lines", type=int, default=100_000, help="lines for the record-by-record runs")
     parser.add_argument("--record-count", type=int, default=200_000, help="records for the record-by-record runs")
-    parser.add_argument("--record-chunk", type=int, default=1000, help="records per transaction, record by record")
+    parser.add_argument("--record-chunk", type=int, default=10_000,
+                        help="records per transaction, record by record (kindline usage rate's default)")
     parser.add_argument("--only", choices=("columnar", "records-sqlite", "records-postgresql"), action="append")
     args = parser.parse_args()
     only = set(args.only or ("columnar", "records-sqlite", "records-postgresql"))
