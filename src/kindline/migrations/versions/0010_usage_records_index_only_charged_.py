@@ -10,10 +10,8 @@ Revises: 0009
 Create Date: 2026-11-29 02:45:41.283582
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kindline.core.db
-
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'
